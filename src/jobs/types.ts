@@ -1,0 +1,109 @@
+// The contract between the job layer and the chat adapters. Adapters only see this: no tensors,
+// no child processes. A Redis-backed queue (later issue) implements the same JobService.
+import type { Losses } from '../engine/types.ts';
+import type { Mode, OptionsInput, StyleOptions } from '../options.ts';
+
+export type Platform = 'discord' | 'slack' | 'cli';
+export type JobKind = 'stylize' | 'sheet';
+export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
+
+/** Who asked, and where answers go. workspaceId = Discord guild id / Slack team id ('dm' in DMs). */
+export interface JobOwner {
+  platform: Platform;
+  workspaceId: string;
+  channelId: string;
+  threadId?: string;
+  userId: string;
+}
+
+export interface JobInputs {
+  content?: Buffer;
+  styles: Buffer[];
+}
+
+export interface JobSpec {
+  owner: JobOwner;
+  inputs: JobInputs;
+  /** The user's options, before admin defaults and limits. */
+  options: OptionsInput;
+  kind?: JobKind;
+  /** Set when this job re-runs another mode on a finished job's inputs. */
+  parentJobId?: string;
+  /** Adapter-owned data persisted with the job (message ids, interaction token, …). */
+  meta?: Record<string, unknown>;
+}
+
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  owner: JobOwner;
+  /** Options after admin defaults, limits and the preset were applied. */
+  options: StyleOptions;
+  parentJobId?: string;
+  meta: Record<string, unknown>;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  error?: string;
+}
+
+export type JobEvent =
+  | { type: 'queued'; position: number }
+  | { type: 'started' }
+  | { type: 'progress'; iteration: number; steps: number; losses: Losses; elapsedMs: number; etaMs: number }
+  | { type: 'preview'; iteration: number; png: Buffer }
+  | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string }
+  | { type: 'failed'; reason: string }
+  | { type: 'cancelled'; by: string }
+  | { type: 'resumed' };
+
+export type JobListener = (event: JobEvent, job: JobRecord) => void;
+
+export type SubmitResult = { ok: true; job: JobRecord; position: number } | { ok: false; reason: string };
+export type CancelResult = { ok: true } | { ok: false; reason: string };
+
+/** Who acts on a job: owners and workspace admins may cancel. */
+export interface Actor {
+  userId: string;
+  isAdmin: boolean;
+}
+
+/** Per-workspace limits an admin may lower (never above the global ceilings from env). */
+export interface Limits {
+  maxUserJobs: number;
+  maxQueue: number;
+  maxSteps: number;
+  maxSize: number;
+  jobTimeoutSec: number;
+}
+
+export interface WorkspaceSettings {
+  defaults: OptionsInput;
+  limits: Partial<Limits>;
+}
+
+export interface SettingsStore {
+  get(platform: Platform, workspaceId: string): WorkspaceSettings;
+  /** key is an option key (admin: true in OPTION_SPECS) or a Limits key; throws OptionsError on a bad value. */
+  set(platform: Platform, workspaceId: string, key: string, value: unknown): void;
+  /** Without key: every setting of the workspace. */
+  reset(platform: Platform, workspaceId: string, key?: string): void;
+}
+
+export interface JobService {
+  submit(spec: JobSpec): SubmitResult;
+  cancel(jobId: string, by: Actor): CancelResult;
+  /** Queue another mode on a finished job's inputs (reactions on a result). */
+  rerun(jobId: string, mode: Mode, owner: JobOwner, meta?: Record<string, unknown>): SubmitResult;
+  get(jobId: string): JobRecord | undefined;
+  /** Queued and running jobs of a user, oldest first. */
+  listActive(platform: Platform, workspaceId: string, userId?: string): JobRecord[];
+  queueLength(): number;
+  /** Merge adapter data into the job's persisted meta. */
+  updateMeta(jobId: string, patch: Record<string, unknown>): void;
+  on(listener: JobListener): () => void;
+  readonly settings: SettingsStore;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}

@@ -1,0 +1,266 @@
+// The one options schema. CLI flags, Discord slash-command options, the Slack modal and the
+// per-workspace admin defaults are all generated from OPTION_SPECS, so a new option is added once.
+import { z } from 'zod';
+
+export const MODES = ['transfer', 'texture', 'reconstruct'] as const;
+export const PRESETS = ['seed', 'tutorial', 'gatys'] as const;
+export const INITS = ['noise', 'content', 'style', 'image'] as const;
+export const OPTIMIZERS = ['lbfgs', 'adam'] as const;
+export const POOLINGS = ['max', 'avg'] as const;
+
+export type Mode = (typeof MODES)[number];
+export type Preset = (typeof PRESETS)[number];
+export type Init = (typeof INITS)[number];
+export type OptimizerName = (typeof OPTIMIZERS)[number];
+export type Pooling = (typeof POOLINGS)[number];
+
+/** VGG-19 layer names in network order: conv{b}_{k}, relu{b}_{k}, pool{b}. */
+export const VGG_BLOCKS = [2, 2, 4, 4, 4] as const;
+export const VGG_LAYER_NAMES: readonly string[] = (() => {
+  const names: string[] = [];
+  VGG_BLOCKS.forEach((convs, b) => {
+    for (let k = 1; k <= convs; k++) names.push(`conv${b + 1}_${k}`, `relu${b + 1}_${k}`);
+    names.push(`pool${b + 1}`);
+  });
+  return names;
+})();
+const CONV_NAMES = VGG_LAYER_NAMES.filter((n) => n.startsWith('conv'));
+
+/** `conv_N` (the tutorial's naming: N-th conv layer, 1-based) → `conv{b}_{k}`; other names unchanged. */
+export function canonicalLayer(name: string): string {
+  const m = /^conv_(\d+)$/.exec(name);
+  if (m) {
+    const n = Number(m[1]);
+    const canonical = CONV_NAMES[n - 1];
+    if (!canonical) throw new Error(`unknown layer "${name}": conv_N goes from conv_1 to conv_${CONV_NAMES.length}`);
+    return canonical;
+  }
+  if (!VGG_LAYER_NAMES.includes(name)) {
+    throw new Error(`unknown layer "${name}": use conv1_1…conv5_4, relu1_1…relu5_4, pool1…pool5 or conv_1…conv_16`);
+  }
+  return name;
+}
+
+const layerList = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v, ctx) => {
+    const parts = (Array.isArray(v) ? v : v.split(','))
+      .map((s) => s.trim())
+      .filter(Boolean);
+    if (parts.length === 0) {
+      ctx.addIssue({ code: 'custom', message: 'needs at least one layer' });
+      return z.NEVER;
+    }
+    try {
+      return parts.map(canonicalLayer);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+
+const numberList = z.union([z.string(), z.array(z.number())]).transform((v, ctx) => {
+  const parts = Array.isArray(v) ? v : v.split(',').map((s) => Number(s.trim()));
+  if (parts.some((n) => !Number.isFinite(n) || n < 0)) {
+    ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of non-negative numbers' });
+    return z.NEVER;
+  }
+  return parts;
+});
+
+const bool = z.union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'])]).transform((v) =>
+  typeof v === 'boolean' ? v : ['true', 'yes', 'on', '1'].includes(v),
+);
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
+
+export type OptionKind = 'enum' | 'int' | 'number' | 'boolean' | 'layers' | 'numbers' | 'string';
+
+export interface OptionSpec {
+  /** camelCase key in StyleOptions. */
+  key: keyof StyleOptions;
+  /** CLI flag without dashes (kebab-case, named after neural-style's). */
+  flag: string;
+  /** Chat option name (snake_case); only set for options users can pass in chat. */
+  chat?: string;
+  description: string;
+  kind: OptionKind;
+  choices?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Server admins may store a default for it. */
+  admin: boolean;
+  schema: z.ZodType;
+}
+
+export const MAX_SIZE = 4096;
+export const MAX_STEPS = 10000;
+
+export const OPTION_SPECS: readonly OptionSpec[] = [
+  { key: 'mode', flag: 'mode', chat: 'mode', kind: 'enum', choices: MODES, admin: true, schema: z.enum(MODES),
+    description: 'transfer (content + style), texture (style only), reconstruct (content only)' },
+  { key: 'preset', flag: 'preset', chat: 'preset', kind: 'enum', choices: PRESETS, admin: true, schema: z.enum(PRESETS),
+    description: 'layer and weight preset: gatys (default), seed, tutorial' },
+  { key: 'size', flag: 'size', chat: 'size', kind: 'int', min: 16, max: MAX_SIZE, admin: true, schema: int(16, MAX_SIZE),
+    description: 'longer side of the output in pixels' },
+  { key: 'steps', flag: 'steps', chat: 'steps', kind: 'int', min: 0, max: MAX_STEPS, admin: true, schema: int(0, MAX_STEPS),
+    description: 'optimisation iterations (loss evaluations for L-BFGS)' },
+  { key: 'contentLayers', flag: 'content-layers', kind: 'layers', admin: true, schema: layerList,
+    description: 'comma-separated content layers, e.g. relu4_2 or conv_4' },
+  { key: 'styleLayers', flag: 'style-layers', kind: 'layers', admin: true, schema: layerList,
+    description: 'comma-separated style layers, e.g. relu1_1,relu2_1' },
+  { key: 'contentWeight', flag: 'content-weight', kind: 'number', min: 0, max: 1e12, admin: true, schema: num(0, 1e12),
+    description: 'content loss weight' },
+  { key: 'styleWeight', flag: 'style-weight', chat: 'strength', kind: 'number', min: 0, max: 1e12, admin: true, schema: num(0, 1e12),
+    description: 'style loss weight (style strength)' },
+  { key: 'tvWeight', flag: 'tv-weight', kind: 'number', min: 0, max: 1e12, admin: true, schema: num(0, 1e12),
+    description: 'total-variation (smoothness) weight' },
+  { key: 'init', flag: 'init', chat: 'init', kind: 'enum', choices: INITS, admin: true, schema: z.enum(INITS),
+    description: 'initial image: noise, content, style or image (--init-image)' },
+  { key: 'optimizer', flag: 'optimizer', kind: 'enum', choices: OPTIMIZERS, admin: true, schema: z.enum(OPTIMIZERS),
+    description: 'lbfgs or adam' },
+  { key: 'lr', flag: 'lr', kind: 'number', min: 1e-6, max: 10, admin: true, schema: num(1e-6, 10),
+    description: 'Adam learning rate (image in [0,1])' },
+  { key: 'lbfgsHistory', flag: 'lbfgs-history', kind: 'int', min: 1, max: 1000, admin: true, schema: int(1, 1000),
+    description: 'L-BFGS history size' },
+  { key: 'styleScale', flag: 'style-scale', kind: 'number', min: 0.05, max: 4, admin: true, schema: num(0.05, 4),
+    description: 'style image size relative to --size' },
+  { key: 'styleBlend', flag: 'style-blend', kind: 'numbers', admin: false, schema: numberList,
+    description: 'comma-separated blend weights of the style images (normalised to sum 1)' },
+  { key: 'originalColors', flag: 'original-colors', chat: 'original_colors', kind: 'boolean', admin: true, schema: bool,
+    description: "keep the content image's colours (luminance-only transfer)" },
+  { key: 'pooling', flag: 'pooling', kind: 'enum', choices: POOLINGS, admin: true, schema: z.enum(POOLINGS),
+    description: 'max or avg pooling' },
+  { key: 'seed', flag: 'seed', chat: 'seed', kind: 'int', min: 0, max: 2 ** 31 - 1, admin: false, schema: int(0, 2 ** 31 - 1),
+    description: 'random seed (noise init); same seed, same output' },
+  { key: 'printEvery', flag: 'print-every', kind: 'int', min: 0, max: MAX_STEPS, admin: true, schema: int(0, MAX_STEPS),
+    description: 'print losses every N iterations (0: never)' },
+  { key: 'saveEvery', flag: 'save-every', kind: 'int', min: 0, max: MAX_STEPS, admin: true, schema: int(0, MAX_STEPS),
+    description: 'save/post a preview image every N iterations (0: never)' },
+];
+
+export interface StyleOptions {
+  mode: Mode;
+  preset: Preset;
+  size: number;
+  steps: number;
+  contentLayers: string[];
+  styleLayers: string[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  init: Init;
+  optimizer: OptimizerName;
+  lr: number;
+  lbfgsHistory: number;
+  styleScale: number;
+  /** Blend weights of the style images; undefined = equal. */
+  styleBlend?: number[];
+  originalColors: boolean;
+  pooling: Pooling;
+  seed: number;
+  printEvery: number;
+  saveEvery: number;
+}
+
+/** What a user (or an admin default) may set: every field optional, raw strings accepted. */
+export type OptionsInput = { [K in keyof StyleOptions]?: unknown };
+
+type PresetValues = Pick<StyleOptions, 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'init' | 'optimizer'>;
+
+export const PRESET_VALUES: Record<Preset, PresetValues> = {
+  // The CMU 16-726 writeup's settings.
+  seed: { contentLayers: ['conv1_2'], styleLayers: ['conv1_1', 'conv1_2'], contentWeight: 1, styleWeight: 1e6, init: 'noise', optimizer: 'lbfgs' },
+  // PyTorch tutorial: content conv_4, style conv_1..conv_5.
+  tutorial: {
+    contentLayers: ['conv2_2'],
+    styleLayers: ['conv1_1', 'conv1_2', 'conv2_1', 'conv2_2', 'conv3_1'],
+    contentWeight: 1,
+    styleWeight: 1e6,
+    init: 'content',
+    optimizer: 'lbfgs',
+  },
+  // Gatys, Ecker & Bethge (2016).
+  gatys: {
+    contentLayers: ['relu4_2'],
+    styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1'],
+    contentWeight: 1,
+    styleWeight: 1e6,
+    init: 'content',
+    optimizer: 'lbfgs',
+  },
+};
+
+export const BASE_DEFAULTS: Omit<StyleOptions, keyof PresetValues> = {
+  mode: 'transfer',
+  preset: 'gatys',
+  size: 512,
+  steps: 300,
+  tvWeight: 0,
+  lr: 0.02,
+  lbfgsHistory: 100,
+  styleScale: 1,
+  originalColors: false,
+  pooling: 'max',
+  seed: 0,
+  printEvery: 50,
+  saveEvery: 0,
+};
+
+const SPEC_BY_KEY = new Map(OPTION_SPECS.map((s) => [s.key, s]));
+export function optionSpec(key: keyof StyleOptions): OptionSpec {
+  const spec = SPEC_BY_KEY.get(key);
+  if (!spec) throw new Error(`no option ${String(key)}`);
+  return spec;
+}
+
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+function describe(spec: OptionSpec): string {
+  if (spec.choices) return `one of ${spec.choices.join(', ')}`;
+  if (spec.min !== undefined && spec.max !== undefined) return `${spec.kind === 'int' ? 'a whole number' : 'a number'} from ${spec.min} to ${spec.max}`;
+  return spec.description;
+}
+
+/** Validates one option value; throws OptionsError with a one-line message naming the option. */
+export function parseOption<K extends keyof StyleOptions>(key: K, value: unknown): StyleOptions[K] {
+  const spec = optionSpec(key);
+  const r = spec.schema.safeParse(value);
+  if (!r.success) {
+    const detail = r.error.issues[0]?.code === 'custom' ? r.error.issues[0].message : describe(spec);
+    throw new OptionsError(`${spec.flag}: got ${JSON.stringify(value)}, expected ${detail}`);
+  }
+  return r.data as StyleOptions[K];
+}
+
+/** Validates every present field of an input; unknown keys are refused. */
+export function parseOptionsInput(input: OptionsInput): Partial<StyleOptions> {
+  const out: Partial<StyleOptions> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    if (!SPEC_BY_KEY.has(key as keyof StyleOptions)) throw new OptionsError(`unknown option "${key}"`);
+    (out as Record<string, unknown>)[key] = parseOption(key as keyof StyleOptions, value);
+  }
+  return out;
+}
+
+/**
+ * Layers: base defaults < the preset < admin defaults < the user's explicit options.
+ * The preset is the user's if given, else the admin's, else gatys.
+ */
+export function resolveOptions(user: OptionsInput = {}, adminDefaults: OptionsInput = {}): StyleOptions {
+  const admin = parseOptionsInput(adminDefaults);
+  const explicit = parseOptionsInput(user);
+  const preset = explicit.preset ?? admin.preset ?? BASE_DEFAULTS.preset;
+  // An explicit preset wins over admin defaults of the values the preset sets.
+  const adminApplied: Partial<StyleOptions> = { ...admin };
+  if (explicit.preset) for (const k of Object.keys(PRESET_VALUES[preset]) as (keyof PresetValues)[]) delete adminApplied[k];
+  const resolved: StyleOptions = { ...BASE_DEFAULTS, ...PRESET_VALUES[preset], ...adminApplied, ...explicit, preset };
+  // Texture synthesis and content reconstruction start from white noise unless asked otherwise:
+  // starting a reconstruction from the content image would already be the optimum.
+  if (resolved.mode !== 'transfer' && explicit.init === undefined) resolved.init = 'noise';
+  if (resolved.styleBlend && resolved.styleBlend.every((w) => w === 0)) throw new OptionsError('style-blend: the weights must not all be 0');
+  return resolved;
+}
