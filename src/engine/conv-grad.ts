@@ -1,0 +1,96 @@
+// A 3×3, stride-1, 'same'-padded convolution with frozen weights and a hand-written input gradient.
+// tfjs differentiates conv2d through Conv2DBackpropInput, which the wasm backend runs as a naive
+// loop (~14× slower than its XNNPACK forward conv). For stride 1 and symmetric padding, the input
+// gradient is itself a forward 'same' conv of dy with the kernel flipped spatially and its in/out
+// channels swapped, so the backward pass can use the fast kernel too. The weights never get a
+// gradient: VGG is frozen and only the image is optimised.
+import * as tf from '@tensorflow/tfjs-core';
+import type { ConvWeights } from './types.ts';
+
+export interface FrozenConv {
+  readonly cin: number;
+  readonly cout: number;
+  /** tfjs layout [3, 3, cin, cout]. */
+  readonly filter: tf.Tensor4D;
+  /** The input-gradient kernel: filter reversed in both spatial axes, layout [3, 3, cout, cin]. */
+  readonly flipped: tf.Tensor4D;
+  readonly bias: tf.Tensor1D;
+  dispose(): void;
+}
+
+const K = 3;
+
+/** torchvision [cout, cin, 3, 3] → tfjs [3, 3, cin, cout] and its flipped [3, 3, cout, cin]. */
+export function convertKernel(w: ConvWeights): { filter: Float32Array; flipped: Float32Array } {
+  const { cin, cout, weight } = w;
+  const filter = new Float32Array(K * K * cin * cout);
+  const flipped = new Float32Array(K * K * cin * cout);
+  for (let o = 0; o < cout; o++) {
+    for (let c = 0; c < cin; c++) {
+      for (let i = 0; i < K; i++) {
+        for (let j = 0; j < K; j++) {
+          const v = weight[((o * cin + c) * K + i) * K + j];
+          filter[((i * K + j) * cin + c) * cout + o] = v;
+          flipped[(((K - 1 - i) * K + (K - 1 - j)) * cout + o) * cin + c] = v;
+        }
+      }
+    }
+  }
+  return { filter, flipped };
+}
+
+export function createFrozenConv(w: ConvWeights): FrozenConv {
+  const { filter, flipped } = convertKernel(w);
+  const t = {
+    filter: tf.tensor4d(filter, [K, K, w.cin, w.cout]),
+    flipped: tf.tensor4d(flipped, [K, K, w.cout, w.cin]),
+    bias: tf.tensor1d(w.bias),
+  };
+  return {
+    cin: w.cin,
+    cout: w.cout,
+    ...t,
+    dispose() {
+      t.filter.dispose();
+      t.flipped.dispose();
+      t.bias.dispose();
+    },
+  };
+}
+
+/** The input gradient of a 'same' stride-1 conv, as a forward conv. */
+export function convInputGrad(dy: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
+  return tf.conv2d(dy, conv.flipped, 1, 'same');
+}
+
+/** conv(x) + bias, pre-activation. */
+export function frozenConv2d(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
+  const op = tf.customGrad((input: tf.Tensor) => ({
+    value: tf.fused.conv2d({ x: input as tf.Tensor4D, filter: conv.filter, bias: conv.bias, strides: 1, pad: 'same' }),
+    gradFunc: (dy: tf.Tensor) => [convInputGrad(dy as tf.Tensor4D, conv)],
+  }));
+  return op(x) as tf.Tensor4D;
+}
+
+/**
+ * relu(conv(x) + bias) in one fused kernel. The ReLU mask is recovered from the output (y > 0 exactly
+ * where the pre-activation is > 0), which is also PyTorch's convention of a zero gradient at 0.
+ */
+export function frozenConv2dRelu(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
+  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+    const y = tf.fused.conv2d({
+      x: input as tf.Tensor4D,
+      filter: conv.filter,
+      bias: conv.bias,
+      strides: 1,
+      pad: 'same',
+      activation: 'relu',
+    });
+    save([y]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(tf.mul(dy, tf.step(saved[0])) as tf.Tensor4D, conv)],
+    };
+  });
+  return op(x) as tf.Tensor4D;
+}

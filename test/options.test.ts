@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BASE_DEFAULTS,
+  OPTION_SPECS,
+  OptionsError,
+  PRESET_VALUES,
+  VGG_LAYER_NAMES,
+  canonicalLayer,
+  parseOption,
+  resolveOptions,
+} from '../src/options.ts';
+import { findOptionSpec, parseOptionWords } from '../src/chat/chat-options.ts';
+
+describe('layer names', () => {
+  it('lists VGG-19 in network order: 16 convs, 16 relus, 5 pools', () => {
+    expect(VGG_LAYER_NAMES.filter((n) => n.startsWith('conv'))).toHaveLength(16);
+    expect(VGG_LAYER_NAMES.filter((n) => n.startsWith('relu'))).toHaveLength(16);
+    expect(VGG_LAYER_NAMES.filter((n) => n.startsWith('pool'))).toHaveLength(5);
+    expect(VGG_LAYER_NAMES.indexOf('relu4_2')).toBeGreaterThan(VGG_LAYER_NAMES.indexOf('pool3'));
+    expect(VGG_LAYER_NAMES.at(-1)).toBe('pool5');
+  });
+
+  it('maps the tutorial conv_N names to the N-th conv', () => {
+    expect(canonicalLayer('conv_1')).toBe('conv1_1');
+    expect(canonicalLayer('conv_2')).toBe('conv1_2');
+    expect(canonicalLayer('conv_3')).toBe('conv2_1');
+    expect(canonicalLayer('conv_5')).toBe('conv3_1');
+    expect(canonicalLayer('conv_16')).toBe('conv5_4');
+    expect(() => canonicalLayer('conv_17')).toThrow(/conv_16/);
+    expect(() => canonicalLayer('relu6_1')).toThrow(/unknown layer/);
+  });
+});
+
+describe('resolveOptions', () => {
+  it('defaults to the gatys preset', () => {
+    const o = resolveOptions();
+    expect(o.preset).toBe('gatys');
+    expect(o.contentLayers).toEqual(['relu4_2']);
+    expect(o.styleLayers).toEqual(['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1']);
+    expect(o.init).toBe('content');
+    expect(o.size).toBe(BASE_DEFAULTS.size);
+  });
+
+  it('expands the seed preset (conv_2 / conv_1+conv_2, 1 / 1e6, noise)', () => {
+    const o = resolveOptions({ preset: 'seed' });
+    expect(o).toMatchObject({ contentLayers: ['conv1_2'], styleLayers: ['conv1_1', 'conv1_2'], contentWeight: 1, styleWeight: 1e6, init: 'noise' });
+  });
+
+  it('lets explicit options override a preset, and parses CLI strings', () => {
+    const o = resolveOptions({ preset: 'tutorial', styleLayers: 'conv_1, relu2_1', styleWeight: '1000', steps: '7' });
+    expect(o.contentLayers).toEqual(PRESET_VALUES.tutorial.contentLayers);
+    expect(o.styleLayers).toEqual(['conv1_1', 'relu2_1']);
+    expect(o.styleWeight).toBe(1000);
+    expect(o.steps).toBe(7);
+  });
+
+  it('applies admin defaults below explicit user options', () => {
+    const o = resolveOptions({ steps: 20 }, { steps: 100, size: 256, preset: 'seed' });
+    expect(o.steps).toBe(20);
+    expect(o.size).toBe(256);
+    expect(o.preset).toBe('seed');
+    expect(o.init).toBe('noise');
+  });
+
+  it("drops an admin's layer defaults when the user picks a preset", () => {
+    const o = resolveOptions({ preset: 'gatys' }, { contentLayers: 'conv_1' });
+    expect(o.contentLayers).toEqual(['relu4_2']);
+    expect(resolveOptions({}, { contentLayers: 'conv_1' }).contentLayers).toEqual(['conv1_1']);
+  });
+
+  it('starts texture and reconstruction from noise unless init is explicit', () => {
+    expect(resolveOptions({ mode: 'texture' }).init).toBe('noise');
+    expect(resolveOptions({ mode: 'reconstruct' }).init).toBe('noise');
+    expect(resolveOptions({ mode: 'reconstruct', init: 'image' }).init).toBe('image');
+    expect(resolveOptions({ mode: 'transfer' }).init).toBe('content');
+  });
+
+  it('refuses bad values with a one-line message naming the flag', () => {
+    expect(() => resolveOptions({ size: 5 })).toThrow(new OptionsError('size: got 5, expected a whole number from 16 to 4096'));
+    expect(() => resolveOptions({ mode: 'paint' })).toThrow(/mode: got "paint", expected one of transfer, texture, reconstruct/);
+    expect(() => resolveOptions({ steps: 1.5 })).toThrow(/steps/);
+    expect(() => resolveOptions({ styleLayers: 'relu9_9' })).toThrow(/style-layers: .*unknown layer "relu9_9"/);
+    expect(() => resolveOptions({ styleBlend: '1,-1' })).toThrow(/style-blend/);
+    expect(() => resolveOptions({ styleBlend: '0,0' })).toThrow(/must not all be 0/);
+    expect(() => resolveOptions({ colour: 'red' } as never)).toThrow(/unknown option "colour"/);
+    for (const e of [() => resolveOptions({ lr: 'x' })]) expect(e).toThrow(/^lr: /);
+  });
+
+  it('parses booleans the way chat and CLI write them', () => {
+    expect(parseOption('originalColors', 'yes')).toBe(true);
+    expect(parseOption('originalColors', 'false')).toBe(false);
+    expect(parseOption('originalColors', true)).toBe(true);
+    expect(() => parseOption('originalColors', 'maybe')).toThrow(/original-colors/);
+  });
+
+  it('has a flag and a description for every option, chat names unique', () => {
+    const chat = OPTION_SPECS.flatMap((s) => (s.chat ? [s.chat] : []));
+    expect(new Set(chat).size).toBe(chat.length);
+    for (const s of OPTION_SPECS) {
+      expect(s.flag).toMatch(/^[a-z][a-z-]*$/);
+      expect(s.description.length).toBeGreaterThan(5);
+    }
+  });
+});
+
+describe('chat option words', () => {
+  it('reads modes, presets and key=value words through the schema', () => {
+    expect(parseOptionWords('please do texture steps=30 size=64 strength=5e5 preset=seed')).toEqual({
+      mode: 'texture',
+      steps: 30,
+      size: 64,
+      styleWeight: 5e5,
+      preset: 'seed',
+    });
+    expect(() => parseOptionWords('steps=lots')).toThrow(/steps: got "lots"/);
+    expect(() => parseOptionWords('colour=red')).toThrow(/unknown option "colour"/);
+  });
+
+  it('finds options by chat name, flag or key', () => {
+    expect(findOptionSpec('strength')?.key).toBe('styleWeight');
+    expect(findOptionSpec('style-weight')?.key).toBe('styleWeight');
+    expect(findOptionSpec('original_colors')?.key).toBe('originalColors');
+    expect(findOptionSpec('nope')).toBeUndefined();
+  });
+});
