@@ -5,6 +5,7 @@
 // channels swapped, so the backward pass can use the fast kernel too. The weights never get a
 // gradient: VGG is frozen and only the image is optimised.
 import * as tf from '@tensorflow/tfjs-core';
+import { unaryCustomGrad } from './custom-grad.ts';
 import type { ConvWeights } from './types.ts';
 
 export interface FrozenConv {
@@ -65,11 +66,10 @@ export function convInputGrad(dy: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
 
 /** conv(x) + bias, pre-activation. */
 export function frozenConv2d(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
-  const op = tf.customGrad((input: tf.Tensor) => ({
-    value: tf.fused.conv2d({ x: input as tf.Tensor4D, filter: conv.filter, bias: conv.bias, strides: 1, pad: 'same' }),
-    gradFunc: (dy: tf.Tensor) => [convInputGrad(dy as tf.Tensor4D, conv)],
-  }));
-  return op(x) as tf.Tensor4D;
+  return unaryCustomGrad((input: tf.Tensor4D) => ({
+    value: tf.fused.conv2d({ x: input, filter: conv.filter, bias: conv.bias, strides: 1, pad: 'same' }),
+    gradFunc: (dy: tf.Tensor4D) => convInputGrad(dy, conv),
+  }))(x);
 }
 
 /**
@@ -77,20 +77,12 @@ export function frozenConv2d(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
  * where the pre-activation is > 0), which is also PyTorch's convention of a zero gradient at 0.
  */
 export function frozenConv2dRelu(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
-  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
-    const y = tf.fused.conv2d({
-      x: input as tf.Tensor4D,
-      filter: conv.filter,
-      bias: conv.bias,
-      strides: 1,
-      pad: 'same',
-      activation: 'relu',
-    });
+  return unaryCustomGrad((input: tf.Tensor4D, save) => {
+    const y = tf.fused.conv2d({ x: input, filter: conv.filter, bias: conv.bias, strides: 1, pad: 'same', activation: 'relu' });
     save([y]);
     return {
       value: y,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [convInputGrad(tf.mul(dy, tf.step(saved[0])) as tf.Tensor4D, conv)],
+      gradFunc: (dy: tf.Tensor4D, saved) => convInputGrad(tf.mul(dy, tf.step(saved[0])), conv),
     };
-  });
-  return op(x) as tf.Tensor4D;
+  })(x);
 }

@@ -4,25 +4,22 @@
 // (memory-bound, cheap) and the gradient is written by hand with plain matMuls:
 // dF = F·(dG + dGᵀ) / (C·H·W).
 import * as tf from '@tensorflow/tfjs-core';
+import { unaryCustomGrad } from './custom-grad.ts';
 
 /** features: [1, H, W, C] → [C, C]. */
 export function gram(features: tf.Tensor4D): tf.Tensor2D {
   const [n, h, w, c] = features.shape;
   if (n !== 1) throw new Error(`gram: batch of ${n}, expected 1`);
   const scale = c * h * w;
-  const op = tf.customGrad((input: tf.Tensor, save: tf.GradSaveFunc) => {
+  return unaryCustomGrad((input: tf.Tensor4D, save) => {
     const f = tf.reshape(input, [h * w, c]) as tf.Tensor2D;
     save([f]);
-    const g = tf.div(tf.matMul(tf.transpose(f), f), scale) as tf.Tensor2D;
     return {
-      value: g,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const dyd = dy as tf.Tensor2D;
-        const sym = tf.add(dyd, tf.transpose(dyd)) as tf.Tensor2D;
-        const df = tf.matMul(saved[0] as tf.Tensor2D, tf.div(sym, scale) as tf.Tensor2D);
-        return [tf.reshape(df, [n, h, w, c])];
+      value: tf.div(tf.matMul(tf.transpose(f), f), scale) as tf.Tensor2D,
+      gradFunc: (dy: tf.Tensor2D, saved) => {
+        const sym = tf.div(tf.add(dy, tf.transpose(dy)), scale) as tf.Tensor2D;
+        return tf.reshape(tf.matMul(saved[0] as tf.Tensor2D, sym), [n, h, w, c]);
       },
     };
-  });
-  return op(features) as tf.Tensor2D;
+  })(features);
 }

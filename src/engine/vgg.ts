@@ -2,6 +2,7 @@
 // kept across runs; `features` evaluates only as deep as the deepest requested layer.
 import * as tf from '@tensorflow/tfjs-core';
 import { VGG_BLOCKS, VGG_LAYER_NAMES } from '../options.ts';
+import './gradients.ts';
 import { createFrozenConv, frozenConv2d, frozenConv2dRelu, type FrozenConv } from './conv-grad.ts';
 import { EngineError, type VggWeights } from './types.ts';
 import type { Pooling } from '../options.ts';

@@ -7,9 +7,17 @@ import { EngineError } from '../types.ts';
  */
 export class WeightsError extends EngineError {
   override name = 'WeightsError';
+
+  constructor(
+    message: string,
+    /** The problem without the file name, for callers that name the file themselves. */
+    readonly problem?: string,
+  ) {
+    super(message);
+  }
 }
 
 /** `weights file <path>: <problem>`: the one shape every file-level message has. */
 export function fileError(file: string, problem: string): WeightsError {
-  return new WeightsError(`weights file ${file}: ${problem}`);
+  return new WeightsError(`weights file ${file}: ${problem}`, problem);
 }

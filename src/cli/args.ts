@@ -1,0 +1,200 @@
+// argv → a validated run request. The option flags come from OPTION_SPECS and their values go
+// through the shared schema, so the CLI accepts exactly what the bots accept.
+import { existsSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { BACKENDS, type BackendChoice } from '../engine/backend.ts';
+import { OPTION_SPECS, OptionsError, parseOption, resolveOptions, type OptionsInput, type StyleOptions } from '../options.ts';
+import { UsageError, oneLine } from './errors.ts';
+import { DEFAULT_OUTPUT, IO_FLAGS } from './io-flags.ts';
+import { OUTPUT_EXTENSIONS } from './output.ts';
+import { closestFlag } from './suggest.ts';
+
+export interface RunArgs {
+  command: 'run';
+  content?: string;
+  styles: string[];
+  output: string;
+  initImage?: string;
+  weights?: string;
+  backend?: BackendChoice;
+  logJson?: string;
+  options: StyleOptions;
+}
+
+export type CliArgs = { command: 'help' } | { command: 'version' } | RunArgs;
+
+// A boolean option also gets a hidden --no-<flag>, which is what --<flag>=false is rewritten to.
+const NEGATION = 'no-';
+const BOOLEAN_SPECS = OPTION_SPECS.filter((s) => s.kind === 'boolean');
+const SPEC_BY_FLAG = new Map(OPTION_SPECS.map((s) => [s.flag, s]));
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
+
+const PARSE_CONFIG: OptionsConfig = (() => {
+  const config: OptionsConfig = {};
+  for (const f of IO_FLAGS) config[f.name] = { type: f.type, multiple: f.multiple, ...(f.short ? { short: f.short } : {}) };
+  for (const s of OPTION_SPECS) {
+    if (config[s.flag]) throw new Error(`option flag --${s.flag} clashes with a CLI flag`);
+    config[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
+  }
+  for (const s of BOOLEAN_SPECS) config[NEGATION + s.flag] = { type: 'boolean' };
+  return config;
+})();
+
+/** Every long flag the CLI accepts (without the hidden negations), for help and suggestions. */
+export const KNOWN_FLAGS: readonly string[] = [...IO_FLAGS.map((f) => f.name), ...OPTION_SPECS.map((s) => s.flag)];
+
+/** `--steps: got …` for a schema message that starts with the flag name. */
+function withDashes(message: string): string {
+  const flag = message.split(':')[0];
+  return SPEC_BY_FLAG.has(flag) ? `--${message}` : message;
+}
+
+function optionValue<K extends keyof StyleOptions>(key: K, value: unknown): StyleOptions[K] {
+  try {
+    return parseOption(key, value);
+  } catch (e) {
+    throw new UsageError(withDashes(oneLine(e)));
+  }
+}
+
+// parseArgs refuses `--original-colors=false` for a boolean; rewrite it to `--[no-]original-colors`.
+function rewriteBooleanValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (; i < argv.length && argv[i] !== '--'; i++) {
+    const m = /^--([^=]+)=(.*)$/s.exec(argv[i]);
+    const spec = m ? BOOLEAN_SPECS.find((s) => s.flag === m[1]) : undefined;
+    if (m && spec) out.push(optionValue(spec.key, m[2].toLowerCase()) ? `--${spec.flag}` : `--${NEGATION}${spec.flag}`);
+    else out.push(argv[i]);
+  }
+  return out.concat(argv.slice(i));
+}
+
+function longName(quoted: string): string {
+  return /--[\w-]+/.exec(quoted)?.[0] ?? quoted.split(/[ ,]/)[0];
+}
+
+// Node's messages are multi-line and mention positional arguments; turn them into one CLI line.
+function parseErrorMessage(e: unknown, argv: readonly string[]): string {
+  const code = (e as { code?: string }).code;
+  const message = e instanceof Error ? e.message : String(e);
+  const quoted = /'([^']*)'/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (!quoted.startsWith('--')) {
+      // neural-style's single-dash flags (-style_weight) parse as a cluster of short flags.
+      const word = argv.find((a) => /^-[a-z]{2}/i.test(a) && a.startsWith(quoted));
+      const guess = word ? closestFlag(word.slice(1), KNOWN_FLAGS) : undefined;
+      if (word && guess) return `unknown option ${word.split('=')[0]} (did you mean --${guess}?)`;
+      return `unknown option ${quoted}`;
+    }
+    const guess = closestFlag(quoted.slice(2), KNOWN_FLAGS);
+    return `unknown option ${quoted}${guess ? ` (did you mean --${guess}?)` : ''}`;
+  }
+  if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
+    return `unexpected argument "${quoted}" (give images with --content and --style)`;
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flag = longName(quoted);
+    if (message.includes('does not take an argument')) return `${flag.replace(`--${NEGATION}`, '--')} takes no value`;
+    if (message.includes('ambiguous')) {
+      const at = argv.findIndex((a, i) => a === quoted && argv[i + 1]?.startsWith('-'));
+      const next = at >= 0 ? argv[at + 1] : '';
+      if (/^-[\d.]/.test(next)) return `${flag}: write a value starting with "-" as ${flag}=${next}`;
+    }
+    return `${flag} needs a value`;
+  }
+  return oneLine(e);
+}
+
+function splitStyles(values: readonly string[]): string[] {
+  return values.flatMap((v) => (v.includes(',') && !existsSync(v) ? v.split(',') : [v])).map((s) => s.trim()).filter(Boolean);
+}
+
+function checkInputsForMode(a: RunArgs): void {
+  const { mode, init } = a.options;
+  const hasContent = a.content !== undefined;
+  const hasStyle = a.styles.length > 0;
+  if (mode === 'transfer' && (!hasContent || !hasStyle)) {
+    const missing = [hasContent ? '' : '--content', hasStyle ? '' : '--style'].filter(Boolean).join(' and ');
+    throw new UsageError(`transfer mode needs --content and --style (missing ${missing})`);
+  }
+  if (mode === 'texture' && !hasStyle) throw new UsageError('--mode texture needs --style');
+  if (mode === 'reconstruct' && !hasContent) throw new UsageError('--mode reconstruct needs --content');
+  if (init === 'content' && !hasContent) throw new UsageError('--init content needs --content');
+  if (init === 'style' && !hasStyle) throw new UsageError('--init style needs --style');
+  if (init === 'image' && a.initImage === undefined) throw new UsageError('--init image needs --init-image FILE');
+  const blend = a.options.styleBlend;
+  if (blend && blend.length !== a.styles.length) {
+    throw new UsageError(`--style-blend has ${blend.length} weight${blend.length === 1 ? '' : 's'} for ${a.styles.length} style image${a.styles.length === 1 ? '' : 's'}`);
+  }
+}
+
+function parseStrict(args: string[]) {
+  try {
+    return parseArgs({ args, options: PARSE_CONFIG, strict: true, allowPositionals: false, tokens: true });
+  } catch (e) {
+    throw new UsageError(parseErrorMessage(e, args));
+  }
+}
+
+/** Parses and validates argv (without the node and script paths). Throws UsageError with a one-line message. */
+export function parseCliArgs(argv: readonly string[]): CliArgs {
+  const args = rewriteBooleanValues(argv);
+  const parsed = parseStrict(args);
+  const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
+  if (values.help) return { command: 'help' };
+  if (values.version) return { command: 'version' };
+
+  // Tokens keep the command-line order, so a later flag overrides an earlier one (also --x vs --no-x).
+  const input: OptionsInput = {};
+  for (const t of parsed.tokens) {
+    if (t.kind !== 'option') continue;
+    const negated = t.name.startsWith(NEGATION) && SPEC_BY_FLAG.get(t.name.slice(NEGATION.length))?.kind === 'boolean';
+    const spec = SPEC_BY_FLAG.get(negated ? t.name.slice(NEGATION.length) : t.name);
+    if (!spec) continue;
+    const raw = spec.kind === 'boolean' ? !negated : t.value;
+    (input as Record<string, unknown>)[spec.key] = optionValue(spec.key, raw);
+  }
+
+  const initImage = values['init-image'] as string | undefined;
+  if (initImage !== undefined) {
+    if (input.init === undefined) input.init = 'image';
+    else if (input.init !== 'image') throw new UsageError(`--init-image is only used with --init image (got --init ${String(input.init)})`);
+  }
+
+  let options: StyleOptions;
+  try {
+    options = resolveOptions(input);
+  } catch (e) {
+    throw new UsageError(e instanceof OptionsError ? withDashes(e.message) : oneLine(e));
+  }
+
+  const output = (values.output as string | undefined) ?? DEFAULT_OUTPUT;
+  const ext = extname(output).toLowerCase();
+  if (!OUTPUT_EXTENSIONS.includes(ext)) {
+    throw new UsageError(`--output: cannot write "${ext || 'no extension'}" images; name the file .png, .jpg or .webp`);
+  }
+  const backend = values.backend as string | undefined;
+  if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
+    throw new UsageError(`--backend: got "${backend}", expected one of ${BACKENDS.join(', ')}`);
+  }
+  for (const name of ['content', 'init-image', 'weights', 'log-json', 'output'] as const) {
+    if (values[name] === '') throw new UsageError(`--${name} needs a file name`);
+  }
+
+  const run: RunArgs = {
+    command: 'run',
+    content: values.content as string | undefined,
+    styles: splitStyles((values.style as string[] | undefined) ?? []),
+    output,
+    initImage,
+    weights: values.weights as string | undefined,
+    backend: backend as BackendChoice | undefined,
+    logJson: values['log-json'] as string | undefined,
+    options,
+  };
+  checkInputsForMode(run);
+  return run;
+}

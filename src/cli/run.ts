@@ -1,0 +1,90 @@
+// One stylize run from validated arguments: backend → weights → VGG → pipeline → output file, with
+// progress, the JSON log, previews and Ctrl-C handling.
+import { engineProcessWasmThreads, selectBackend } from '../engine/backend.ts';
+import { runPipeline } from '../engine/pipeline.ts';
+import { CancelledError, type Progress } from '../engine/types.ts';
+import { createVgg, type Vgg } from '../engine/vgg.ts';
+import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
+import type { RunArgs } from './args.ts';
+import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, oneLine } from './errors.ts';
+import { formatSeconds } from './format.ts';
+import { checkInputFiles, fsReason } from './input-files.ts';
+import type { CliIo } from './io.ts';
+import { openJsonLog, type JsonLog } from './log-json.ts';
+import { previewPath, writeImageFile } from './output.ts';
+import { createBarReporter, createLineReporter, type ProgressReporter } from './progress.ts';
+import { reportUsageError } from './report.ts';
+import { obtainWeightsPath } from './weights.ts';
+
+function reporterFor(io: CliIo, printEvery: number): ProgressReporter {
+  return io.stderr.isTTY ? createBarReporter(io.stderr as NodeJS.WritableStream) : createLineReporter(io.stdout, printEvery);
+}
+
+export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
+  const controller = new AbortController();
+  const { signal } = controller;
+  const removeInterrupt = io.onInterrupt(() => controller.abort());
+  const throwIfAborted = () => {
+    if (signal.aborted) throw new CancelledError();
+  };
+  let log: JsonLog | undefined;
+  let vgg: Vgg | undefined;
+  let reporter: ProgressReporter | undefined;
+  const previews: Promise<void>[] = [];
+  try {
+    await checkInputFiles(args);
+    if (args.logJson !== undefined) {
+      try {
+        log = openJsonLog(args.logJson);
+      } catch (e) {
+        throw new UsageError(`--log-json: cannot write "${args.logJson}" (${fsReason(e)})`);
+      }
+    }
+    await selectBackend(args.backend, { wasmThreads: engineProcessWasmThreads(io.env) });
+    throwIfAborted();
+    const weightsPath = await obtainWeightsPath(args.weights, io, signal);
+    throwIfAborted();
+    vgg = createVgg(await loadVggWeights(weightsPath));
+    throwIfAborted();
+
+    const progress = reporterFor(io, args.options.printEvery);
+    reporter = progress;
+    const result = await runPipeline({
+      content: args.content,
+      styles: args.styles,
+      initImage: args.initImage,
+      options: args.options,
+      vgg,
+      signal,
+      onProgress(p: Progress) {
+        log?.write(p);
+        progress.update(p);
+      },
+      onPreview(iteration: number, png: Buffer) {
+        const file = previewPath(args.output, iteration);
+        // Caught at once: a rejection left pending until the run ends would crash the process.
+        previews.push(writeImageFile(file, png).catch((e) => void io.stderr.write(`stylize: warning: preview ${file} not written (${oneLine(e)})\n`)));
+      },
+    });
+    await Promise.all(previews);
+    throwIfAborted();
+    await writeImageFile(args.output, result.png);
+    progress.finish();
+    io.stdout.write(`done in ${formatSeconds(result.runtimeMs)} → ${args.output}\n`);
+    return EXIT_OK;
+  } catch (e) {
+    reporter?.stop();
+    await Promise.all(previews);
+    if (e instanceof UsageError) return reportUsageError(io, e.message);
+    if (signal.aborted || e instanceof CancelledError) {
+      io.stderr.write('stylize: cancelled\n');
+      return EXIT_INTERRUPTED;
+    }
+    io.stderr.write(`stylize: ${oneLine(e)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    removeInterrupt();
+    log?.close();
+    vgg?.dispose();
+  }
+}

@@ -1,0 +1,17 @@
+// `stylize <command> …`: a first word that is not a flag selects a subcommand. Each one lives in its
+// own module, loaded only when used, and gets the rest of argv. To add one (e.g. `sheet`):
+//   sheet: { summary: 'contact sheet of …', load: () => import('./sheet.ts') },
+import type { CliIo } from './io.ts';
+
+export interface SubcommandModule {
+  /** argv after the command word; returns the exit code. */
+  run(argv: string[], io: CliIo): Promise<number>;
+}
+
+export interface Subcommand {
+  /** One line for `stylize --help`. */
+  summary: string;
+  load(): Promise<SubcommandModule>;
+}
+
+export const SUBCOMMANDS: Record<string, Subcommand> = {};

@@ -1,0 +1,11 @@
+export { WeightsError } from './errors.ts';
+export { loadVggWeights, planVggTensors, VGG19_CHANNELS, VGG19_CONV_INDICES, VGG19_TENSOR_NAMES } from './vgg-weights.ts';
+export type { LoadVggOptions, VggTensorPlan } from './vgg-weights.ts';
+export { resolveWeightsPath, DEFAULT_MODELS_DIR, WEIGHTS_FILE_NAME } from './resolve.ts';
+export type { ResolveWeightsOptions } from './resolve.ts';
+export { downloadVggWeights, DEFAULT_WEIGHTS_URL } from './download.ts';
+export type { DownloadOptions, DownloadProgressFn, DownloadResult } from './download.ts';
+export { consoleDownloadProgress } from './progress.ts';
+export type { ProgressReporter } from './progress.ts';
+export { verifySidecar, readSidecar, sidecarPath } from './sidecar.ts';
+export type { WeightsSidecar } from './sidecar.ts';

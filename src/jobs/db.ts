@@ -1,0 +1,90 @@
+// The job database: one embedded SQLite file in the data directory.
+//
+// Input images are BLOBs in the same database rather than files under dataDir/inputs/: the job row
+// and its images are then written in ONE transaction, so a crash (or kill -9) can never leave a job
+// without its inputs or orphaned files without a job, and submit() needs a single durable commit
+// (one fsync with synchronous=FULL) instead of fsyncing each file and its directory. Purging is a
+// DELETE; SQLite reuses the freed pages for the next inputs, so the file does not grow without bound.
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS jobs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  platform TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  thread_id TEXT,
+  user_id TEXT NOT NULL,
+  options_json TEXT NOT NULL,
+  user_options_json TEXT NOT NULL,
+  parent_job_id TEXT,
+  meta_json TEXT NOT NULL DEFAULT '{}',
+  turn INTEGER NOT NULL DEFAULT 0,
+  timeout_sec INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER,
+  error TEXT,
+  cancelled_by TEXT,
+  inputs_purged_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
+CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at) WHERE inputs_purged_at IS NULL;
+
+CREATE TABLE IF NOT EXISTS job_inputs (
+  job_id TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('content', 'style')),
+  idx INTEGER NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (job_id, role, idx)
+);
+
+-- The latest preview of a running job, to resume from after a crash.
+CREATE TABLE IF NOT EXISTS job_checkpoints (
+  job_id TEXT PRIMARY KEY,
+  iteration INTEGER NOT NULL,
+  png BLOB NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS settings (
+  platform TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value_json TEXT NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (platform, workspace_id, key)
+);
+`;
+
+export function openDatabase(dataDir: string): Db {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const file = path.join(dataDir, 'stylize.db');
+  let db: Db;
+  try {
+    db = new Database(file);
+  } catch (e) {
+    throw new Error(`cannot open the job database ${file}: ${(e as Error).message}`);
+  }
+  db.pragma('journal_mode = WAL');
+  // FULL: a commit is on disk when submit() returns, even across a power cut, not only a process crash.
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    db.close();
+    throw new Error(`the job database ${file} was written by a newer stylize (schema ${version} > ${SCHEMA_VERSION})`);
+  }
+  db.exec(SCHEMA);
+  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  return db;
+}

@@ -1,0 +1,39 @@
+// The Slack adapter's own knobs, read from the environment once at start-up. Job limits (steps,
+// size, queue) belong to the job service; these only guard what the adapter downloads and how often
+// it edits messages.
+
+export interface SlackAdapterSettings {
+  /** Largest accepted upload, in bytes (STYLIZE_MAX_UPLOAD_MB). */
+  maxUploadBytes: number;
+  /** Largest accepted input image, in pixels (STYLIZE_MAX_INPUT_PIXELS). */
+  maxInputPixels: number;
+  /** Minimum time between two edits of the progress message (STYLIZE_SLACK_UPDATE_INTERVAL_MS). */
+  updateIntervalMs: number;
+}
+
+export const DEFAULT_SLACK_SETTINGS: SlackAdapterSettings = {
+  maxUploadBytes: 10 * 1024 * 1024,
+  maxInputPixels: 25_000_000,
+  // chat.update is a Tier 3 method (~50 calls a minute per workspace): one edit every 5 s per job
+  // leaves room for several jobs at once.
+  updateIntervalMs: 5000,
+};
+
+function positiveNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: got "${raw}", expected a positive number`);
+  return n;
+}
+
+export function slackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SlackAdapterSettings {
+  const mb = positiveNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
+  const pixels = positiveNumber(env, 'STYLIZE_MAX_INPUT_PIXELS');
+  const interval = positiveNumber(env, 'STYLIZE_SLACK_UPDATE_INTERVAL_MS');
+  return {
+    maxUploadBytes: mb !== undefined ? Math.round(mb * 1024 * 1024) : DEFAULT_SLACK_SETTINGS.maxUploadBytes,
+    maxInputPixels: pixels !== undefined ? Math.round(pixels) : DEFAULT_SLACK_SETTINGS.maxInputPixels,
+    updateIntervalMs: interval !== undefined ? Math.round(interval) : DEFAULT_SLACK_SETTINGS.updateIntervalMs,
+  };
+}
