@@ -84,7 +84,13 @@ function sumOrZero(terms: tf.Scalar[]): tf.Scalar {
  * Builds the objective. Transfer uses content and styles, texture only styles, reconstruct only the
  * content; the absent term is reported as 0 and its layers are not evaluated.
  */
-export function createObjective(vgg: Vgg, o: ObjectiveOptions, content: RGBImage | undefined, styles: readonly RGBImage[]): StyleObjective {
+export function createObjective(
+  vgg: Vgg,
+  o: ObjectiveOptions,
+  content: RGBImage | undefined,
+  styles: readonly RGBImage[],
+  outputSize?: { width: number; height: number },
+): StyleObjective {
   const useContent = o.mode !== 'texture';
   const useStyle = o.mode !== 'reconstruct';
   const contentLayers = useContent ? canonical(o.contentLayers, 'content') : [];
@@ -96,6 +102,12 @@ export function createObjective(vgg: Vgg, o: ObjectiveOptions, content: RGBImage
   if (useStyle) {
     if (styles.length === 0) throw new EngineError(`${o.mode} mode needs at least one style image`);
     styles.forEach((s, i) => checkImage(s, styles.length === 1 ? 'the style image' : `style image ${i + 1}`, styleLayers));
+  }
+  if (outputSize) {
+    const min = minimumSide([...contentLayers, ...styleLayers]);
+    if (Math.min(outputSize.width, outputSize.height) < min) {
+      throw new EngineError(`the output would be ${outputSize.width}×${outputSize.height} px: the chosen layers need at least ${min} px per side`);
+    }
   }
   const blend = useStyle ? normaliseBlend(styles.length, o.styleBlend) : [];
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];

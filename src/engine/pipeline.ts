@@ -61,14 +61,18 @@ function checkInputs(input: PipelineInput, need: Needs): void {
   }
 }
 
-/** Decodes one input, naming it in any error ("style image 2: not an image (…)"). */
-async function decodeAs(role: string, source: Buffer | string, o: DecodeOptions): Promise<RGBImage> {
+/** Runs an image step for one input, naming the input in any ImageError ("style image 2: not an image (…)"). */
+async function asInput<T>(role: string, step: () => Promise<T>): Promise<T> {
   try {
-    return await decodeImage(source, o);
+    return await step();
   } catch (e) {
     if (e instanceof ImageError) throw new ImageError(`${role}: ${e.message}`);
     throw e;
   }
+}
+
+function decodeAs(role: string, source: Buffer | string, o: DecodeOptions): Promise<RGBImage> {
+  return asInput(role, () => decodeImage(source, o));
 }
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
@@ -100,12 +104,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   if (content) {
     outputSize = { width: content.width, height: content.height };
   } else if (need.styles) {
-    let first;
-    try {
-      first = await imageSize(input.styles[0], { maxInputPixels });
-    } catch (e) {
-      throw e instanceof ImageError ? new ImageError(`style image: ${e.message}`) : e;
-    }
+    const role = input.styles.length === 1 ? 'style image' : 'style image 1';
+    const first = await asInput(role, () => imageSize(input.styles[0], { maxInputPixels }));
     outputSize = fitLongSide(first.width, first.height, o.size);
   } else {
     throw new EngineError(`${o.mode} mode needs a content image`);

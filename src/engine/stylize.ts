@@ -36,7 +36,7 @@ export async function stylize(vgg: Vgg, req: StylizeRequest): Promise<StylizeRes
   if (signal?.aborted) throw new CancelledError();
   const { width, height } = outputSize(req);
 
-  const objective = createObjective(vgg, o, req.content, req.styles);
+  const objective = createObjective(vgg, o, req.content, req.styles, { width, height });
   try {
     const x0 = initialImage(o.init, width, height, { content: req.content, styles: req.styles, initImage: req.initImage, seed: o.seed });
 

@@ -81,6 +81,9 @@ export function createVgg(weights: VggWeights): Vgg {
       let h = tf.div(tf.sub(x, mean), std) as tf.Tensor4D;
       for (const step of STEPS) {
         if (step.kind === 'pool') {
+          if (h.shape[1] < 2 || h.shape[2] < 2) {
+            throw new EngineError(`a ${x.shape[2]}×${x.shape[1]} image is too small for ${step.names[0]}: it would have no pixels left`);
+          }
           h = pooling === 'max' ? tf.maxPool(h, 2, 2, 'valid') : tf.avgPool(h, 2, 2, 'valid');
           if (wanted.has(step.names[0])) {
             out[step.names[0]] = h;

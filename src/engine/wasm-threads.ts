@@ -35,9 +35,10 @@ export async function enableWasmThreads(threads: number): Promise<() => void> {
     const files = new WeakMap<Blob, string>();
     const NativeBlob = globalThis.Blob;
     class RecordingBlob extends NativeBlob {
-      constructor(parts?: BlobPart[], options?: BlobPropertyBag) {
-        super(parts, options);
-        if (parts?.every((p) => typeof p === 'string')) texts.set(this, (parts as string[]).join(''));
+      constructor(...args: ConstructorParameters<typeof Blob>) {
+        super(...args);
+        const parts = args[0];
+        if (parts && Array.from(parts).every((p) => typeof p === 'string')) texts.set(this, Array.from(parts).join(''));
       }
     }
     globalThis.Blob = RecordingBlob as typeof Blob;

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
+import type { Sharp } from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage } from '../../src/engine/image.ts';
 import type { RGBImage } from '../../src/engine/types.ts';
@@ -46,7 +47,7 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'stylize-image-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe('decodeImage formats', () => {
-  const encoders: Record<string, { encode: (s: sharp.Sharp) => sharp.Sharp; lossless: boolean; format: string }> = {
+  const encoders: Record<string, { encode: (s: Sharp) => Sharp; lossless: boolean; format: string }> = {
     png: { encode: (s) => s.png(), lossless: true, format: 'png' },
     jpeg: { encode: (s) => s.jpeg({ quality: 95 }), lossless: false, format: 'jpeg' },
     webp: { encode: (s) => s.webp({ lossless: true }), lossless: true, format: 'webp' },

@@ -79,9 +79,10 @@ export class LbfgsMemory {
   /**
    * Two-loop recursion in place: on entry q = −g, on exit q = −H·g. Each dot product is fused
    * into the pass of the preceding axpy, so a call makes 2·size + 1 passes over the vectors
-   * instead of 4·size.
+   * instead of 4·size. With `free` (1 = free, 0 = held), the recursion runs in the subspace of
+   * the free coordinates: held entries of q stay 0 (q must be 0 there on entry).
    */
-  applyInverseHessian(q: Float64Array): void {
+  applyInverseHessian(q: Float64Array, free?: Uint8Array): void {
     const n = this.n;
     const m = this.count;
     const gamma = this.gamma;
@@ -103,20 +104,21 @@ export class LbfgsMemory {
       const a = rho[i] * dot;
       alpha[i] = a;
       const yi = y[i];
+      // The oldest pair ends the first loop and starts the second: scale by gamma there.
+      const scale = k > 0 ? 1 : gamma;
+      const next = k > 0 ? s[slot(k - 1)] : yi;
       let acc = 0;
-      if (k > 0) {
-        const sNext = s[slot(k - 1)];
+      if (free) {
         for (let j = 0; j < n; j++) {
-          const qj = q[j] - a * yi[j];
+          const qj = (q[j] - a * yi[j]) * scale * free[j];
           q[j] = qj;
-          acc += sNext[j] * qj;
+          acc += next[j] * qj;
         }
       } else {
-        // The oldest pair ends the first loop and starts the second: scale by gamma here too.
         for (let j = 0; j < n; j++) {
-          const qj = (q[j] - a * yi[j]) * gamma;
+          const qj = (q[j] - a * yi[j]) * scale;
           q[j] = qj;
-          acc += yi[j] * qj;
+          acc += next[j] * qj;
         }
       }
       dot = acc;
@@ -130,12 +132,22 @@ export class LbfgsMemory {
       if (k < m - 1) {
         const yNext = y[slot(k + 1)];
         let acc = 0;
-        for (let j = 0; j < n; j++) {
-          const qj = q[j] + c * si[j];
-          q[j] = qj;
-          acc += yNext[j] * qj;
+        if (free) {
+          for (let j = 0; j < n; j++) {
+            const qj = q[j] + c * si[j] * free[j];
+            q[j] = qj;
+            acc += yNext[j] * qj;
+          }
+        } else {
+          for (let j = 0; j < n; j++) {
+            const qj = q[j] + c * si[j];
+            q[j] = qj;
+            acc += yNext[j] * qj;
+          }
         }
         dot = acc;
+      } else if (free) {
+        for (let j = 0; j < n; j++) q[j] += c * si[j] * free[j];
       } else {
         for (let j = 0; j < n; j++) q[j] += c * si[j];
       }

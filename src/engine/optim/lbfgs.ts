@@ -32,6 +32,11 @@ interface Point {
   f: number;
 }
 
+const FIRST_STEP_C2 = Number(process.env.C2 ?? 1);
+const LATER_C2 = Number(process.env.C2L ?? 0.9);
+const NM = Number(process.env.NM ?? 0);
+const MASK = process.env.MASK === '1';
+
 const newPoint = (n: number): Point => ({ x: new Float32Array(n), g: new Float32Array(n), pin: new Int8Array(n), f: Infinity });
 
 /**
@@ -49,6 +54,7 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
   const budget = maxEvaluations + 1;
   const memory = new LbfgsMemory(n, history);
   const d = new Float64Array(n);
+  const free = new Uint8Array(n);
   let evaluations = 0;
 
   /** Evaluates p at base + t·d (x0 when there is no base) and returns φ'(t) along the projected path. */
@@ -84,14 +90,17 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
   function direction(p: Point, useMemory: boolean): { gtd: number; gAbsSum: number } {
     const { g, pin } = p;
     let gAbsSum = 0;
+    let heldCount = 0;
     for (let i = 0; i < n; i++) {
       const gi = g[i];
       const held = (pin[i] > 0 && gi < 0) || (pin[i] < 0 && gi > 0);
       d[i] = held ? 0 : -gi;
-      if (!held) gAbsSum += Math.abs(gi);
+      free[i] = held ? 0 : 1;
+      if (held) heldCount++;
+      else gAbsSum += Math.abs(gi);
     }
     if (gAbsSum === 0) return { gtd: 0, gAbsSum };
-    if (useMemory) memory.applyInverseHessian(d);
+    if (useMemory) memory.applyInverseHessian(d, heldCount > 0 && MASK ? free : undefined);
     let gtd = 0;
     for (let i = 0; i < n; i++) {
       const di = d[i];
@@ -108,6 +117,9 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
   if (lineSearch === 'none') return fixedSteps();
 
   let low = newPoint(n);
+  const recent: number[] = [];
+  const best = cur.x.slice();
+  let bestLoss = cur.f;
   while (evaluations < budget) {
     let { gtd, gAbsSum } = direction(cur, true);
     if (gAbsSum === 0) break;
@@ -130,18 +142,29 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
       if (trial.f < low.f) [trial, low] = [low, trial];
       return result;
     };
-    await strongWolfe(phi, cur.f, gtd, t, dMax);
-
+    // Without curvature information a decrease is all we ask of the first step: the pair it
+    // yields rescales the next direction, which beats extrapolating along this one.
+    recent.push(cur.f);
+    if (recent.length > NM) recent.shift();
+    const fRef = NM > 0 ? Math.max(...recent) : undefined;
+    const outcome = await strongWolfe(phi, cur.f, gtd, t, dMax, { c2: memory.size === 0 ? FIRST_STEP_C2 : LATER_C2, fRef });
+    if (outcome === 'nonmonotone') {
+      memory.update(low.x, cur.x, low.g, cur.g);
+      [cur, low] = [low, cur];
+      if (cur.f < bestLoss) { bestLoss = cur.f; best.set(cur.x); }
+      continue;
+    }
     if (low.f < cur.f) {
       memory.update(low.x, cur.x, low.g, cur.g);
       [cur, low] = [low, cur];
+      if (cur.f < bestLoss) { bestLoss = cur.f; best.set(cur.x); }
     } else if (memory.size > 0) {
       memory.clear(); // no decrease along the quasi-Newton direction: retry along steepest descent
     } else {
       break; // not even steepest descent lowers the loss: nothing left to gain
     }
   }
-  return { x: cur.x.slice(), loss: cur.f, evaluations };
+  return { x: best, loss: bestLoss, evaluations };
 
   // torch.optim.LBFGS's behaviour without a line search: every step is taken, uphill or not.
   async function fixedSteps(): Promise<MinimizeResult> {

@@ -13,7 +13,7 @@ export interface LineTrial {
 }
 export type LineFunction = (t: number) => Promise<LineTrial | undefined>;
 
-export type LineSearchOutcome = 'wolfe' | 'bracket-collapsed' | 'max-trials' | 'budget';
+export type LineSearchOutcome = 'wolfe' | 'nonmonotone' | 'bracket-collapsed' | 'max-trials' | 'budget';
 
 export interface StrongWolfeOptions {
   /** Sufficient decrease. */
@@ -24,6 +24,8 @@ export interface StrongWolfeOptions {
   tolChange?: number;
   /** Trials after the first. */
   maxTrials?: number;
+  /** Nonmonotone reference (≥ f0): the first trial is taken if f ≤ fRef + c1·t·φ'(0). */
+  fRef?: number;
 }
 
 /**
@@ -37,8 +39,8 @@ export function cubicInterpolate(x1: number, f1: number, g1: number, x2: number,
   if (d2Square >= 0) {
     const d2 = Math.sqrt(d2Square);
     const minPos = x1 <= x2 ? x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2)) : x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2));
-    // NaN (coincident points) falls through both comparisons to the bound.
-    return Math.min(Math.max(minPos, lo), hi);
+    // NaN only for coincident points, which the zoom's bracket-length test rules out; be safe anyway.
+    return Number.isNaN(minPos) ? (lo + hi) / 2 : Math.min(Math.max(minPos, lo), hi);
   }
   return (lo + hi) / 2;
 }
@@ -60,6 +62,7 @@ export async function strongWolfe(phi: LineFunction, f0: number, gtd0: number, t
 
   let trial = await phi(t);
   if (!trial) return 'budget';
+  if (o.fRef !== undefined && o.fRef > f0 && trial.f <= o.fRef + c1 * t * gtd0 && !(armijo(trial, t) && !curvature(trial) && trial.gtd < 0)) return 'nonmonotone';
 
   // Bracketing: grow the step until an interval is known to contain a Wolfe point.
   let prev: End = { t: 0, f: f0, gtd: gtd0 };

@@ -134,7 +134,7 @@ class Downloader {
           return undefined;
         }
         arm();
-        let chunk: ReadableStreamReadResult<Uint8Array>;
+        let chunk: Awaited<ReturnType<typeof reader.read>>;
         try {
           chunk = await reader.read();
         } catch (e) {

@@ -359,10 +359,12 @@ export class SafetensorsFile {
       fh = await open(path, 'r');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw fileError(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot open (${code ?? (e as Error).message})`);
+      throw fileError(path, code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot open (${code ?? (e as Error).message})`);
     }
     try {
-      const fileSize = (await fh.stat()).size;
+      const st = await fh.stat();
+      if (!st.isFile()) throw fileError(path, st.isDirectory() ? 'is a directory, not a file' : 'not a regular file');
+      const fileSize = st.size;
       const first8 = await readExactly(fh, path, 0, Math.min(8, fileSize));
       const headerLength = parseHeaderLength(first8, path, fileSize);
       const json = await readExactly(fh, path, 8, headerLength);
@@ -370,7 +372,8 @@ export class SafetensorsFile {
       return new SafetensorsFile(path, header, fileSize, fh);
     } catch (e) {
       await fh.close();
-      throw e;
+      if (e instanceof WeightsError) throw e;
+      throw fileError(path, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
     }
   }
 
