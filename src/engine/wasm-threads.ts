@@ -54,7 +54,7 @@ export async function enableWasmThreads(threads: number): Promise<() => void> {
       return file;
     };
     const nativePost = Worker.prototype.postMessage;
-    Worker.prototype.postMessage = function (this: Worker, msg: unknown, transfer?: readonly Transferable[]) {
+    Worker.prototype.postMessage = function (this: Worker, msg: unknown, transfer?: Parameters<typeof nativePost>[1]) {
       const m = msg as { cmd?: string; urlOrBlob?: unknown } | null;
       if (m && m.cmd === 'load' && m.urlOrBlob instanceof NativeBlob) {
         const file = files.get(m.urlOrBlob) ?? URL.createObjectURL(m.urlOrBlob);
