@@ -33,7 +33,7 @@ type OptionsConfig = NonNullable<ParseArgsConfig['options']>;
 
 const PARSE_CONFIG: OptionsConfig = (() => {
   const config: OptionsConfig = {};
-  for (const f of IO_FLAGS) config[f.name] = { type: f.type, multiple: f.multiple, ...(f.short ? { short: f.short } : {}) };
+  for (const f of IO_FLAGS) config[f.name] = { type: f.type, multiple: f.multiple ?? false, ...(f.short ? { short: f.short } : {}) };
   for (const s of OPTION_SPECS) {
     if (config[s.flag]) throw new Error(`option flag --${s.flag} clashes with a CLI flag`);
     config[s.flag] = { type: s.kind === 'boolean' ? 'boolean' : 'string' };
@@ -59,6 +59,16 @@ function optionValue<K extends keyof StyleOptions>(key: K, value: unknown): Styl
   }
 }
 
+const TRUE_WORDS = ['true', 'yes', 'on', '1'];
+const FALSE_WORDS = ['false', 'no', 'off', '0'];
+
+function booleanValue(flag: string, value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (TRUE_WORDS.includes(v)) return true;
+  if (FALSE_WORDS.includes(v)) return false;
+  throw new UsageError(`--${flag}: got ${JSON.stringify(value)}, expected true or false`);
+}
+
 // parseArgs refuses `--original-colors=false` for a boolean; rewrite it to `--[no-]original-colors`.
 function rewriteBooleanValues(argv: readonly string[]): string[] {
   const out: string[] = [];
@@ -66,7 +76,7 @@ function rewriteBooleanValues(argv: readonly string[]): string[] {
   for (; i < argv.length && argv[i] !== '--'; i++) {
     const m = /^--([^=]+)=(.*)$/s.exec(argv[i]);
     const spec = m ? BOOLEAN_SPECS.find((s) => s.flag === m[1]) : undefined;
-    if (m && spec) out.push(optionValue(spec.key, m[2].toLowerCase()) ? `--${spec.flag}` : `--${NEGATION}${spec.flag}`);
+    if (m && spec) out.push(booleanValue(spec.flag, m[2]) ? `--${spec.flag}` : `--${NEGATION}${spec.flag}`);
     else out.push(argv[i]);
   }
   return out.concat(argv.slice(i));
@@ -97,7 +107,7 @@ function parseErrorMessage(e: unknown, argv: readonly string[]): string {
   }
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flag = longName(quoted);
-    if (message.includes('does not take an argument')) return `${flag.replace(`--${NEGATION}`, '--')} takes no value`;
+    if (message.includes('does not take an argument')) return `${flag} takes no value`;
     if (message.includes('ambiguous')) {
       const at = argv.findIndex((a, i) => a === quoted && argv[i + 1]?.startsWith('-'));
       const next = at >= 0 ? argv[at + 1] : '';
@@ -135,6 +145,8 @@ function parseStrict(args: string[]) {
   try {
     return parseArgs({ args, options: PARSE_CONFIG, strict: true, allowPositionals: false, tokens: true });
   } catch (e) {
+    // Only what the user typed is a usage error; anything else is a bug in the flag table.
+    if (!String((e as { code?: string }).code).startsWith('ERR_PARSE_ARGS_')) throw e;
     throw new UsageError(parseErrorMessage(e, args));
   }
 }

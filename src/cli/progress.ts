@@ -16,9 +16,11 @@ export interface Writable {
 }
 
 /**
- * Plain lines: every `printEvery` iterations (0: none of those) plus the first and the last one.
+ * Plain lines: the first iteration, every `printEvery`-th and the last one. 0 prints none at all, as
+ * the option's help says ("0: never"); the final "done" line still appears.
  */
 export function createLineReporter(out: Writable, printEvery: number): ProgressReporter {
+  if (printEvery === 0) return { update() {}, finish() {}, stop() {} };
   let last: Progress | undefined;
   let lastPrinted = -1;
   let seen = false;
@@ -31,7 +33,7 @@ export function createLineReporter(out: Writable, printEvery: number): ProgressR
       const first = !seen;
       seen = true;
       last = p;
-      if (first || p.iteration === p.steps || (printEvery > 0 && p.iteration % printEvery === 0)) print(p);
+      if (first || p.iteration === p.steps || p.iteration % printEvery === 0) print(p);
     },
     finish() {
       if (last && lastPrinted !== last.iteration) print(last);

@@ -8,7 +8,7 @@ import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
 import type { RunArgs } from './args.ts';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, oneLine } from './errors.ts';
 import { formatSeconds } from './format.ts';
-import { checkInputFiles, fsReason } from './input-files.ts';
+import { checkInputFiles } from './input-files.ts';
 import type { CliIo } from './io.ts';
 import { openJsonLog, type JsonLog } from './log-json.ts';
 import { previewPath, writeImageFile } from './output.ts';
@@ -33,13 +33,7 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
   const previews: Promise<void>[] = [];
   try {
     await checkInputFiles(args);
-    if (args.logJson !== undefined) {
-      try {
-        log = openJsonLog(args.logJson);
-      } catch (e) {
-        throw new UsageError(`--log-json: cannot write "${args.logJson}" (${fsReason(e)})`);
-      }
-    }
+    if (args.logJson !== undefined) log = openJsonLog(args.logJson);
     await selectBackend(args.backend, { wasmThreads: engineProcessWasmThreads(io.env) });
     throwIfAborted();
     const weightsPath = await obtainWeightsPath(args.weights, io, signal);

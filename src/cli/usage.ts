@@ -30,17 +30,24 @@ function row(flag: string, text: string): string {
   return body.map((l, i) => (i === 0 ? head.padEnd(FLAG_COLUMN) : pad) + l).join('\n');
 }
 
+/** 1e6 rather than 1000000, 1e-6 rather than 0.000001; 10000 and 2147483647 stay as they are. */
+export function formatNumber(n: number): string {
+  const exponential = n.toExponential().replace('e+', 'e');
+  const plain = String(n);
+  return exponential.length + 3 <= plain.length ? exponential : plain;
+}
+
 function showValue(v: unknown): string {
   if (v === undefined) return 'equal';
-  if (Array.isArray(v)) return v.join(',');
-  return String(v);
+  if (Array.isArray(v)) return v.map((x) => (typeof x === 'number' ? formatNumber(x) : String(x))).join(',');
+  return typeof v === 'number' ? formatNumber(v) : String(v);
 }
 
 function placeholder(spec: OptionSpec): string {
   switch (spec.kind) {
     case 'enum': {
       const choices = spec.choices?.join('|') ?? 'NAME';
-      return ` ${choices.length <= 22 ? choices : 'NAME'}`;
+      return ` ${choices.length <= 16 ? choices : 'NAME'}`;
     }
     case 'int':
       return ' N';
@@ -70,7 +77,7 @@ export function defaultText(key: keyof StyleOptions): string {
 
 function rangeText(spec: OptionSpec): string {
   if (spec.choices) return `one of ${spec.choices.join(', ')}`;
-  if (spec.min !== undefined && spec.max !== undefined) return `${spec.kind === 'int' ? 'whole number ' : ''}${spec.min}–${spec.max}`;
+  if (spec.min !== undefined && spec.max !== undefined) return `${spec.kind === 'int' ? 'whole number ' : ''}${formatNumber(spec.min)}–${formatNumber(spec.max)}`;
   return '';
 }
 
@@ -99,8 +106,11 @@ export function usageText(): string {
     '       stylize --mode reconstruct --content FILE [options]',
     ...subcommands.map(([name]) => `       stylize ${name} … (see stylize ${name} --help)`),
     '',
-    'Neural style transfer (Gatys et al.): optimises an image so that its VGG-19 features match the',
-    "content image's and its feature correlations (Gram matrices) match the style image's.",
+    ...wrap(
+      'Neural style transfer (Gatys et al.): optimises an image so that its VGG-19 features match ' +
+        "the content image's and its feature correlations (Gram matrices) match the style image's.",
+      WIDTH,
+    ),
     '',
     'Inputs and output:',
     ...IO_FLAGS.map(ioRow),
