@@ -57,6 +57,7 @@ class DownloadFailure extends Error {}
 
 interface OpenResponse {
   status: number;
+  statusText: string;
   headers: Headers;
   /** Next body chunk, or undefined at the end. Re-arms the stall watchdog on each chunk. */
   read(): Promise<Uint8Array | undefined>;
@@ -120,6 +121,8 @@ class Downloader {
     arm();
     let res: Response;
     try {
+      // fetch itself adds `Accept-Encoding: identity` to Range requests (Fetch spec), so ranges
+      // address the file's bytes, not a compressed rendering of them.
       res = await this.fetchImpl(url, { headers: range ? { Range: range } : {}, redirect: 'manual', signal: ac.signal });
     } catch (e) {
       throw explain(e);
@@ -127,6 +130,7 @@ class Downloader {
     const reader = res.body?.getReader();
     const response: OpenResponse = {
       status: res.status,
+      statusText: res.statusText,
       headers: res.headers,
       read: async () => {
         if (!reader) {
@@ -164,7 +168,17 @@ class Downloader {
 }
 
 function httpFailure(res: OpenResponse): DownloadFailure {
-  return new DownloadFailure(`HTTP ${res.status}`);
+  return new DownloadFailure(`HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`);
+}
+
+/** The next body chunk; a dropped connection is reported with how far the transfer got. */
+async function nextChunk(res: OpenResponse, received: number, expected: number | undefined): Promise<Uint8Array | undefined> {
+  try {
+    return await res.read();
+  } catch (e) {
+    if (e instanceof DownloadFailure || e instanceof CancelledError) throw e;
+    throw new DownloadFailure(`connection lost after ${received} of ${expected || 'unknown'} bytes`);
+  }
 }
 
 /** `Content-Range: bytes a-b/total` → numbers (total undefined for `*`). */
@@ -180,7 +194,7 @@ async function readRange(res: OpenResponse, start: number, length: number): Prom
   if (cr.start !== start) throw new DownloadFailure(`asked for bytes from ${start}, the server sent from ${cr.start}`);
   const bytes = new Uint8Array(length);
   let done = 0;
-  for (let chunk = await res.read(); chunk; chunk = await res.read()) {
+  for (let chunk = await nextChunk(res, 0, length); chunk; chunk = await nextChunk(res, done, length)) {
     if (done + chunk.byteLength > length) {
       await res.cancel();
       throw new DownloadFailure(`the server sent more than the ${length} bytes asked for`);
@@ -230,7 +244,7 @@ async function downloadFull(res: OpenResponse, opts: DownloadOptions, tmpOut: st
     const fh = await open(tmpFull, 'w');
     let done = 0;
     try {
-      for (let chunk = await res.read(); chunk; chunk = await res.read()) {
+      for (let chunk = await nextChunk(res, 0, total); chunk; chunk = await nextChunk(res, done, total)) {
         await writeAll(fh, chunk, done);
         done += chunk.byteLength;
         opts.onProgress?.(done, total);
@@ -322,7 +336,7 @@ async function download(d: Downloader, opts: DownloadOptions, tmpOut: string): P
       }
       let pos = run.begin;
       let k = 0;
-      for (let chunk = await res.read(); chunk; chunk = await res.read()) {
+      for (let chunk = await nextChunk(res, 0, length); chunk; chunk = await nextChunk(res, pos - run.begin, length)) {
         if (pos + chunk.byteLength > run.end) {
           await res.cancel();
           throw new DownloadFailure(`the server sent more than the ${length} bytes asked for`);
@@ -393,7 +407,7 @@ export async function downloadVggWeights(opts: DownloadOptions): Promise<Downloa
     await d.cancelAll();
     await rm(tmpOut, { force: true });
     if (e instanceof CancelledError) throw e;
-    const manual = `download it by hand and save it as ${opts.dest}${opts.manualHint ? `, ${opts.manualHint}` : ''}`;
+    const manual = `Download it by hand and save it as ${opts.dest}${opts.manualHint ? `, ${opts.manualHint}` : ''}.`;
     throw new WeightsError(`could not download the VGG-19 weights from ${opts.url}: ${reasonOf(e)}. ${manual}`);
   }
 }

@@ -3,6 +3,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { logger } from '../../log.ts';
 import { WeightsError } from './errors.ts';
 import { DEFAULT_WEIGHTS_URL, downloadVggWeights } from './download.ts';
 import type { DownloadProgressFn } from './download.ts';
@@ -61,7 +62,8 @@ export async function resolveWeightsPath(opts: ResolveWeightsOptions = {}): Prom
 
   const url = opts.url ?? (env.STYLIZE_WEIGHTS_URL || DEFAULT_WEIGHTS_URL);
   await mkdir(modelsDir, { recursive: true });
-  const progress = opts.onProgress ? undefined : consoleDownloadProgress(`downloading VGG-19 weights from ${url}`);
+  logger.info({ url, dest: cached }, `downloading VGG-19 weights from ${url} to ${cached}`);
+  const progress = opts.onProgress ? undefined : consoleDownloadProgress('VGG-19 weights');
   try {
     await downloadVggWeights({
       url,
