@@ -9,6 +9,8 @@ export interface SlackAdapterSettings {
   maxInputPixels: number;
   /** Minimum time between two edits of the progress message (STYLIZE_SLACK_UPDATE_INTERVAL_MS). */
   updateIntervalMs: number;
+  /** Minimum time between two preview uploads of a job; previews in between are skipped (STYLIZE_SLACK_PREVIEW_INTERVAL_MS). */
+  previewIntervalMs: number;
 }
 
 export const DEFAULT_SLACK_SETTINGS: SlackAdapterSettings = {
@@ -17,23 +19,29 @@ export const DEFAULT_SLACK_SETTINGS: SlackAdapterSettings = {
   // chat.update is a Tier 3 method (~50 calls a minute per workspace): one edit every 5 s per job
   // leaves room for several jobs at once.
   updateIntervalMs: 5000,
+  // Each preview is a file in the thread: a few per job show the picture forming without flooding it.
+  previewIntervalMs: 30_000,
 };
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string): number | undefined {
+function positiveNumber(env: NodeJS.ProcessEnv, name: string, allowZero = false): number | undefined {
   const raw = env[name];
   if (raw === undefined || raw.trim() === '') return undefined;
   const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: got "${raw}", expected a positive number`);
+  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
+    throw new Error(`${name}: got "${raw}", expected a ${allowZero ? 'number ≥ 0' : 'positive number'}`);
+  }
   return n;
 }
 
 export function slackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SlackAdapterSettings {
   const mb = positiveNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
   const pixels = positiveNumber(env, 'STYLIZE_MAX_INPUT_PIXELS');
-  const interval = positiveNumber(env, 'STYLIZE_SLACK_UPDATE_INTERVAL_MS');
+  const interval = positiveNumber(env, 'STYLIZE_SLACK_UPDATE_INTERVAL_MS', true);
+  const previews = positiveNumber(env, 'STYLIZE_SLACK_PREVIEW_INTERVAL_MS', true);
   return {
     maxUploadBytes: mb !== undefined ? Math.round(mb * 1024 * 1024) : DEFAULT_SLACK_SETTINGS.maxUploadBytes,
     maxInputPixels: pixels !== undefined ? Math.round(pixels) : DEFAULT_SLACK_SETTINGS.maxInputPixels,
     updateIntervalMs: interval !== undefined ? Math.round(interval) : DEFAULT_SLACK_SETTINGS.updateIntervalMs,
+    previewIntervalMs: previews !== undefined ? Math.round(previews) : DEFAULT_SLACK_SETTINGS.previewIntervalMs,
   };
 }
