@@ -14,4 +14,6 @@ export interface Subcommand {
   load(): Promise<SubcommandModule>;
 }
 
-export const SUBCOMMANDS: Record<string, Subcommand> = {};
+export const SUBCOMMANDS: Record<string, Subcommand> = {
+  sheet: { summary: 'experiment contact sheets: layer studies, noise vs content init, content × style grid', load: () => import('./sheet.ts') },
+};
