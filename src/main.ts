@@ -53,7 +53,6 @@ async function main(): Promise<void> {
   }
 
   const jobs = createJobService(jobServiceConfigFromEnv(weightsPath, env));
-  await jobs.start();
   const running: Running[] = [];
   const stopAll = async (signal: string) => {
     logger.info({ signal }, 'shutting down');
@@ -76,6 +75,8 @@ async function main(): Promise<void> {
       running.push({ name: 'slack', stop: () => handle.stop() });
       logger.info({ mode: slackOptions.appToken ? 'socket' : 'http', port: handle.port }, 'Slack: running');
     }
+    // After the adapters are listening, so that they hear the `resumed` events of recovered jobs.
+    await jobs.start();
   } catch (e) {
     logger.error({ err: (e as Error).message }, 'a chat platform failed to start');
     for (const r of running) await r.stop().catch(() => undefined);

@@ -1,0 +1,127 @@
+// /stylize content:<image> style:<image> [mode preset steps size strength init original_colors seed]
+// Everything a refusal can be decided on from the payload (options, missing or wrong attachments)
+// is refused privately before the public "thinking…" reply; downloads and queueing come after it.
+import { ChannelType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+import { queuedText } from '../../src/chat/format.ts';
+import { checkAttachment, downloadAttachment, type AttachmentInfo } from '../../src/discord/attachments.ts';
+import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
+import type { DiscordContext } from '../../src/discord/context.ts';
+import { describeError } from '../../src/discord/discord-io.ts';
+import type { DiscordJobMeta } from '../../src/discord/job-meta.ts';
+import { replyText } from '../../src/discord/messages.ts';
+import { refuse } from '../../src/discord/replies.ts';
+import type { JobInputs, JobRecord } from '../../src/jobs/types.ts';
+import { logger } from '../../src/log.ts';
+import { parseOption, type Mode, type OptionsInput } from '../../src/options.ts';
+
+export const data = addChatOptions(
+  new SlashCommandBuilder()
+    .setName('stylize')
+    .setDescription("Paint the content image in the style image's style (neural style transfer)")
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+    // Both optional: texture needs only a style, reconstruct only a content image.
+    .addAttachmentOption((o) => o.setName('content').setDescription('content image (transfer, reconstruct)'))
+    .addAttachmentOption((o) => o.setName('style').setDescription('style image (transfer, texture)')),
+);
+
+function info(a: Attachment): AttachmentInfo {
+  return { name: a.name, url: a.url, size: a.size, contentType: a.contentType, width: a.width, height: a.height };
+}
+
+function effectiveMode(options: OptionsInput, adminDefaults: OptionsInput): Mode {
+  const raw = options.mode ?? adminDefaults.mode;
+  return raw === undefined ? 'transfer' : parseOption('mode', raw);
+}
+
+/** Threads can be opened on messages in text and announcement channels only. */
+function canThread(type: ChannelType | undefined): boolean {
+  return type === ChannelType.GuildText || type === ChannelType.GuildAnnouncement;
+}
+
+export async function execute(interaction: ChatInputCommandInteraction, ctx: DiscordContext): Promise<void> {
+  const workspaceId = interaction.guildId ?? 'dm';
+  let options: OptionsInput;
+  // Only to know which images are needed; the job service applies the admin defaults itself.
+  let mode: Mode;
+  try {
+    options = readChatOptions(interaction);
+    mode = effectiveMode(options, ctx.jobs.settings.get('discord', workspaceId).defaults);
+  } catch (e) {
+    return refuse(interaction, (e as Error).message);
+  }
+
+  const content = interaction.options.getAttachment('content');
+  const style = interaction.options.getAttachment('style');
+  if (mode !== 'texture' && !content) return refuse(interaction, `A ${mode} needs a content image: attach one as \`content\`.`);
+  if (mode !== 'reconstruct' && !style) return refuse(interaction, `A ${mode} needs a style image: attach one as \`style\`.`);
+  // Both images are kept when given, so that 🧵/🧱 on the result can re-run either mode.
+  const given = [
+    ['content', content],
+    ['style', style],
+  ].filter((p): p is [string, Attachment] => p[1] !== null);
+  for (const [role, a] of given) {
+    const problem = checkAttachment(role, info(a), ctx.config);
+    if (problem) return refuse(interaction, problem);
+  }
+
+  await interaction.deferReply();
+
+  const inputs: JobInputs = { styles: [] };
+  try {
+    const bytes = await Promise.all(given.map(([role, a]) => downloadAttachment(role, info(a), ctx.config, ctx.config.downloadTimeoutMs)));
+    given.forEach(([role], i) => {
+      if (role === 'content') inputs.content = bytes[i];
+      else inputs.styles.push(bytes[i]);
+    });
+  } catch (e) {
+    return refuse(interaction, (e as Error).message);
+  }
+
+  const meta: DiscordJobMeta = {
+    ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
+    channelId: interaction.channelId,
+    interactionAt: interaction.createdTimestamp,
+    ...(interaction.attachmentSizeLimit > 0 ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
+  };
+  const submitted = ctx.jobs.submit({
+    owner: { platform: 'discord', workspaceId, channelId: interaction.channelId, userId: interaction.user.id },
+    inputs,
+    options,
+    meta: { discord: meta },
+  });
+  if (!submitted.ok) return refuse(interaction, submitted.reason);
+
+  await openConversation(interaction, ctx, submitted.job, submitted.position, meta);
+}
+
+/** The public reply, the thread on it, and from then on the tracker posts there. */
+async function openConversation(
+  interaction: ChatInputCommandInteraction,
+  ctx: DiscordContext,
+  job: JobRecord,
+  position: number,
+  meta: DiscordJobMeta,
+): Promise<void> {
+  const channelType = interaction.channel?.type;
+  const threaded = canThread(channelType);
+  const out: DiscordJobMeta = { ...meta, postChannelId: meta.channelId };
+  try {
+    const reply = await interaction.editReply({ content: replyText(job, position, threaded), allowedMentions: { parse: [] } });
+    out.replyMessageId = reply.id;
+    if (threaded) {
+      try {
+        out.postChannelId = await ctx.io.startThread(meta.channelId, reply.id, `${job.options.mode} · ${interaction.user.username}`);
+      } catch (e) {
+        // No thread permission here: answer below the reply instead.
+        logger.warn({ jobId: job.id, err: describeError(e) }, 'could not open a thread; posting in the channel');
+      }
+    }
+  } catch (e) {
+    logger.warn({ jobId: job.id, err: describeError(e) }, 'could not edit the reply; posting in the channel');
+  }
+  ctx.tracker.attach(job, out, queuedText(position), {
+    applicationId: interaction.applicationId,
+    token: interaction.token,
+    createdAt: interaction.createdTimestamp,
+  });
+}

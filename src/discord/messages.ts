@@ -1,0 +1,62 @@
+// The Discord wording around the shared chat texts (src/chat/format.ts): which lines a reply, a
+// progress message and a result carry, and the Cancel button.
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
+import { cancelHint, formatDuration, progressText, queuedText, resultText, settingsText } from '../chat/format.ts';
+import type { JobEvent, JobRecord } from '../jobs/types.ts';
+import { jobTag } from './job-meta.ts';
+
+export const CANCEL_PREFIX = 'stylize:cancel:';
+
+export function cancelCustomId(jobId: string): string {
+  return `${CANCEL_PREFIX}${jobId}`;
+}
+
+export function jobIdFromCustomId(customId: string): string | undefined {
+  return customId.startsWith(CANCEL_PREFIX) ? customId.slice(CANCEL_PREFIX.length) || undefined : undefined;
+}
+
+export function cancelRow(jobId: string): APIActionRowComponent<APIComponentInMessageActionRow>[] {
+  const button = new ButtonBuilder().setCustomId(cancelCustomId(jobId)).setLabel('Cancel').setStyle(ButtonStyle.Danger).setEmoji('❌');
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON()];
+}
+
+export function mention(userId: string): string {
+  return `<@${userId}>`;
+}
+
+/** The public reply to /stylize once the job is queued. */
+export function replyText(job: JobRecord, position: number, threaded: boolean): string {
+  return [
+    `🎨 ${mention(job.owner.userId)} asked for a **${job.options.mode}** — ${queuedText(position)}`,
+    `-# ${settingsText(job)}`,
+    threaded ? '-# Progress and the result follow in the thread.' : '-# Progress and the result follow below.',
+  ].join('\n');
+}
+
+export type ProgressEvent = Extract<JobEvent, { type: 'progress' }>;
+
+export interface LiveState {
+  status: string;
+  progress?: ProgressEvent;
+}
+
+function header(job: JobRecord): string {
+  return `**${job.options.mode}** for ${mention(job.owner.userId)} · ${job.options.size}px · ${job.options.steps} steps`;
+}
+
+export function progressMessage(job: JobRecord, live: LiveState): string {
+  const body = live.progress ? progressText(live.progress) : live.status;
+  return [header(job), body, `-# ${cancelHint()} Or press Cancel.`, jobTag(job.id)].join('\n');
+}
+
+export function finishedProgressMessage(job: JobRecord, event: Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>): string {
+  let line: string;
+  if (event.type === 'completed') line = `✅ Finished in ${formatDuration(event.runtimeMs)}; the result is below.`;
+  else if (event.type === 'failed') line = `⚠️ Failed: ${event.reason}`;
+  else line = `🛑 Cancelled by ${/^\d+$/.test(event.by) ? mention(event.by) : event.by}.`;
+  return [header(job), line, jobTag(job.id)].join('\n');
+}
+
+export function resultMessage(job: JobRecord, runtimeMs: number, note?: string): string {
+  return [`${mention(job.owner.userId)} ${resultText(job, runtimeMs)}`, ...(note ? [`-# ${note}`] : []), jobTag(job.id)].join('\n');
+}

@@ -1,0 +1,99 @@
+// Reactions on the bot's messages: 🧵/🧱 on a result queue that mode on the same inputs (answered
+// in the same thread), ❌ on a job's message cancels it (owner or server manager; others are
+// ignored, reactions have no private answer).
+//
+// Reactions are taken from the gateway dispatch itself rather than discord.js's messageReactionAdd:
+// that event is dropped when the channel is not cached (DM channels after a restart, a known
+// discord.js 14.2x regression), even with partials. Nothing here needs the cache: the job is found
+// through the in-memory index, else through the job tag the bot wrote in the message.
+import { PermissionFlagsBits, type Client, type GatewayMessageReactionAddDispatchData } from 'discord.js';
+import { CANCEL_REACTION, rerunForDiscord } from '../chat/reactions.ts';
+import type { JobRecord } from '../jobs/types.ts';
+import { logger } from '../log.ts';
+import type { DiscordContext } from './context.ts';
+import { describeError } from './discord-io.ts';
+import { parseJobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
+import { mention } from './messages.ts';
+
+async function isManager(client: Client, guildId: string | undefined, userId: string): Promise<boolean> {
+  const guild = guildId ? client.guilds.cache.get(guildId) : undefined;
+  if (!guild) return false;
+  const member = await guild.members.fetch(userId).catch(() => null);
+  return member?.permissions.has(PermissionFlagsBits.ManageGuild) ?? false;
+}
+
+function mentionsMessage(meta: DiscordJobMeta | undefined, messageId: string): boolean {
+  return meta !== undefined && [meta.replyMessageId, meta.progressMessageId, meta.resultMessageId].includes(messageId);
+}
+
+async function findJob(ctx: DiscordContext, channelId: string, messageId: string): Promise<JobRecord | undefined> {
+  const known = ctx.tracker.jobForMessage(messageId);
+  if (known) return ctx.jobs.get(known);
+  let content: string;
+  try {
+    content = (await ctx.io.fetchMessage(channelId, messageId)).content;
+  } catch {
+    return undefined;
+  }
+  const jobId = parseJobTag(content);
+  const job = jobId ? ctx.jobs.get(jobId) : undefined;
+  // Anyone can type a job tag; only a message the job's meta names counts.
+  if (!job || !mentionsMessage(readDiscordMeta(job), messageId)) return undefined;
+  ctx.tracker.rememberMessage(messageId, job.id);
+  return job;
+}
+
+export async function handleReaction(data: GatewayMessageReactionAddDispatchData, ctx: DiscordContext, client: Client): Promise<void> {
+  const userId = data.user_id;
+  // The bot's own 🧵/🧱 come back as events too.
+  if (userId === client.user?.id || data.member?.user?.bot) return;
+  const rerun = rerunForDiscord(data.emoji.name);
+  const cancel = data.emoji.name === CANCEL_REACTION.unicode;
+  if (!rerun && !cancel) return;
+  // Discord names the reacted message's author: reactions on other people's messages need no lookup.
+  if (data.message_author_id && data.message_author_id !== client.user?.id) return;
+  const messageId = data.message_id;
+  const job = await findJob(ctx, data.channel_id, messageId);
+  if (!job || job.owner.platform !== 'discord') return;
+
+  if (cancel) {
+    if (job.state !== 'queued' && job.state !== 'running') return;
+    const isAdmin = await isManager(client, data.guild_id, userId);
+    const result = ctx.jobs.cancel(job.id, { userId, isAdmin });
+    if (!result.ok) logger.info({ jobId: job.id, userId, reason: result.reason }, 'cancel by reaction refused');
+    return;
+  }
+
+  const meta = readDiscordMeta(job);
+  if (!rerun || !meta || meta.resultMessageId !== messageId) return;
+  const postChannelId = meta.postChannelId ?? meta.channelId;
+  const childMeta: DiscordJobMeta = {
+    ...(meta.guildId ? { guildId: meta.guildId } : {}),
+    channelId: meta.channelId,
+    postChannelId,
+    ...(meta.replyMessageId ? { replyMessageId: meta.replyMessageId } : {}),
+    ...(meta.uploadLimitBytes ? { uploadLimitBytes: meta.uploadLimitBytes } : {}),
+  };
+  const result = ctx.jobs.rerun(
+    job.id,
+    rerun.mode,
+    {
+      platform: 'discord',
+      workspaceId: job.owner.workspaceId,
+      channelId: meta.channelId,
+      ...(postChannelId !== meta.channelId ? { threadId: postChannelId } : {}),
+      userId,
+    },
+    { discord: childMeta },
+  );
+  if (result.ok) return; // the tracker posts the new job's progress message in the same thread
+  try {
+    await ctx.io.send(postChannelId, {
+      content: `${mention(userId)} ${rerun.unicode} could not queue ${rerun.label}: ${result.reason}`,
+      mentionUsers: [userId],
+      replyTo: messageId,
+    });
+  } catch (e) {
+    logger.warn({ jobId: job.id, err: describeError(e) }, 'could not answer a reaction');
+  }
+}
