@@ -1,0 +1,225 @@
+// The parent's handle on one engine worker process: starts it, runs one job at a time on it, and
+// turns everything that can go wrong in a child (a crash, OOM, SIGKILL, a hang past the time
+// limit, a cancel that is not honoured) into an outcome for that job, restarting the process after.
+import { fork, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import type { Progress } from '../engine/types.ts';
+import { logger } from '../log.ts';
+import type { EngineJob, EngineOutcome, FromWorker, ToWorker } from './worker-protocol.ts';
+
+export interface EngineWorkerConfig {
+  /** The worker script (src/jobs/worker.ts). */
+  entry: string;
+  weightsPath: string;
+  backend?: string;
+  wasmThreads?: number;
+  /** How long a running job may take to honour a cancel before its process is killed. */
+  cancelGraceMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunCallbacks {
+  onProgress(p: Progress): void;
+  onPreview(iteration: number, png: Buffer): void;
+}
+
+interface Current {
+  jobId: string;
+  settle(outcome: EngineOutcome): void;
+  callbacks: RunCallbacks;
+  cancelled: boolean;
+  /** The run message went to the process (before that, a start-up failure is reported instead). */
+  sent: boolean;
+  timedOutAfterSec?: number;
+  timers: NodeJS.Timeout[];
+}
+
+// Resolved once, absolutely, so the child finds tsx whatever the working directory is.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}
+
+export class EngineWorker {
+  private child: ChildProcess | undefined;
+  private ready: Promise<void> | undefined;
+  private current: Current | undefined;
+  private stopping = false;
+
+  constructor(
+    private readonly config: EngineWorkerConfig,
+    readonly index: number,
+  ) {}
+
+  /** The worker process id, while one is running. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Starts the process (if it is not running) and waits until the weights are loaded. */
+  start(): Promise<void> {
+    if (this.stopping) return Promise.reject(new Error('the job service is stopping'));
+    this.ready ??= this.spawn();
+    return this.ready;
+  }
+
+  private spawn(): Promise<void> {
+    const child = fork(this.config.entry, [], {
+      execArgv: ['--import', TSX_LOADER],
+      serialization: 'advanced',
+      env: this.config.env ?? process.env,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child = child;
+    let reportedError: string | undefined;
+    let wasReady = false;
+    const ready = new Promise<void>((resolve, reject) => {
+      child.on('message', (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          logger.info({ worker: this.index, pid: child.pid, backend: msg.backend }, 'engine worker ready');
+          wasReady = true;
+          resolve();
+        } else if (msg.type === 'fatal') {
+          reportedError = msg.message;
+        } else {
+          this.onMessage(msg);
+        }
+      });
+      child.once('error', (e) => {
+        reportedError ??= e.message;
+      });
+      child.once('exit', (code, signal) => {
+        const how = describeExit(code, signal) + (wasReady && reportedError ? `: ${reportedError}` : '');
+        reject(new Error(reportedError ?? `the engine process exited during start-up (${how})`));
+        this.onExit(child, how, wasReady);
+      });
+    });
+    // Nobody may be waiting yet (start() at boot): the rejection is reported to the next job instead.
+    ready.catch(() => undefined);
+    const init: ToWorker = { type: 'init', weightsPath: this.config.weightsPath, backend: this.config.backend, wasmThreads: this.config.wasmThreads };
+    child.send(init);
+    return ready;
+  }
+
+  private onMessage(msg: FromWorker): void {
+    const cur = this.current;
+    if (!cur || !('jobId' in msg) || msg.jobId !== cur.jobId) return;
+    switch (msg.type) {
+      case 'progress':
+        cur.callbacks.onProgress(msg.progress);
+        return;
+      case 'preview':
+        cur.callbacks.onPreview(msg.iteration, Buffer.from(msg.png));
+        return;
+      case 'done':
+        cur.settle({ kind: 'completed', png: Buffer.from(msg.png), width: msg.width, height: msg.height, losses: msg.losses, iterations: msg.iterations, runtimeMs: msg.runtimeMs });
+        return;
+      case 'error':
+        cur.settle(msg.cancelled || cur.cancelled ? { kind: 'cancelled' } : { kind: 'failed', reason: msg.message });
+        return;
+    }
+  }
+
+  private onExit(child: ChildProcess, how: string, wasReady: boolean): void {
+    if (this.child !== child) return;
+    this.child = undefined;
+    this.ready = undefined;
+    const cur = this.current?.sent ? this.current : undefined;
+    if (cur) {
+      if (this.stopping) cur.settle({ kind: 'interrupted' });
+      else if (cur.timedOutAfterSec !== undefined) {
+        cur.settle({ kind: 'failed', reason: `the job took longer than this workspace's limit of ${cur.timedOutAfterSec} s (jobTimeoutSec) and was stopped` });
+      } else if (cur.cancelled) cur.settle({ kind: 'cancelled' });
+      else {
+        cur.settle({
+          kind: 'failed',
+          reason: `the engine process crashed (${how}) while running this job, possibly out of memory: try a smaller size. The engine was restarted.`,
+        });
+      }
+    }
+    if (!this.stopping && wasReady) {
+      logger.warn({ worker: this.index, how, job: cur?.jobId }, 'engine worker exited; restarting');
+      // Restart now so the next job does not wait for the start-up. A process that died while
+      // starting is not restarted in a loop: the next job tries again and reports the error.
+      void this.start().catch(() => undefined);
+    }
+  }
+
+  /** Runs one job; always resolves with its outcome. */
+  async run(job: EngineJob, callbacks: RunCallbacks): Promise<EngineOutcome> {
+    if (this.current) throw new Error(`engine worker ${this.index} is busy with job ${this.current.jobId}`);
+    let settle!: (o: EngineOutcome) => void;
+    const outcome = new Promise<EngineOutcome>((resolve) => (settle = resolve));
+    const cur: Current = {
+      jobId: job.jobId,
+      callbacks,
+      cancelled: false,
+      sent: false,
+      timers: [],
+      settle: (o) => {
+        if (this.current !== cur) return;
+        this.current = undefined;
+        cur.timers.forEach(clearTimeout);
+        settle(o);
+      },
+    };
+    this.current = cur;
+    try {
+      await this.start();
+    } catch (e) {
+      cur.settle(this.stopping ? { kind: 'interrupted' } : { kind: 'failed', reason: `the engine could not start: ${(e as Error).message}` });
+      return outcome;
+    }
+    if (cur.cancelled) cur.settle({ kind: 'cancelled' });
+    if (this.current !== cur) return outcome;
+    const child = this.child;
+    if (!child) {
+      cur.settle({ kind: 'failed', reason: 'the engine process is not running' });
+      return outcome;
+    }
+    const msg: ToWorker = { type: 'run', jobId: job.jobId, content: job.content, styles: job.styles, initImage: job.initImage, options: job.options };
+    child.send(msg);
+    cur.sent = true;
+    cur.timers.push(
+      setTimeout(() => {
+        cur.timedOutAfterSec = Math.round(job.timeoutMs / 1000);
+        this.kill(child);
+      }, job.timeoutMs),
+    );
+    return outcome;
+  }
+
+  /** Asks the running job to stop; killed if it does not within the grace period. False if not running here. */
+  cancel(jobId: string): boolean {
+    const cur = this.current;
+    if (cur?.jobId !== jobId) return false;
+    if (cur.cancelled) return true;
+    cur.cancelled = true;
+    const child = this.child;
+    if (child?.connected) child.send({ type: 'cancel', jobId } satisfies ToWorker);
+    if (child) cur.timers.push(setTimeout(() => this.kill(child), this.config.cancelGraceMs ?? 30_000));
+    return true;
+  }
+
+  private kill(child: ChildProcess): void {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  /** Stops the process; a running job is settled as interrupted (it resumes at the next start). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const child = this.child;
+    if (!child) {
+      this.current?.settle({ kind: 'interrupted' });
+      return;
+    }
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => this.kill(child), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}

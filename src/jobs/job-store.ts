@@ -1,0 +1,216 @@
+// Job rows, their input images and the latest preview checkpoint, over the SQLite database.
+// Every write is synchronous: submit() must have the job durably stored before it returns.
+import type { StyleOptions } from '../options.ts';
+import type { Db } from './db.ts';
+import type { JobInputs, JobKind, JobOwner, JobRecord, JobState, Platform } from './types.ts';
+
+export interface StoredJob {
+  record: JobRecord;
+  seq: number;
+  turn: number;
+  timeoutSec: number;
+  cancelledBy?: string;
+  inputsPurged: boolean;
+}
+
+export interface NewJob {
+  id: string;
+  kind: JobKind;
+  owner: JobOwner;
+  options: StyleOptions;
+  userOptions: unknown;
+  parentJobId?: string;
+  meta: Record<string, unknown>;
+  turn: number;
+  timeoutSec: number;
+  createdAt: number;
+}
+
+interface JobRow {
+  seq: number;
+  id: string;
+  kind: string;
+  state: string;
+  platform: string;
+  workspace_id: string;
+  channel_id: string;
+  thread_id: string | null;
+  user_id: string;
+  options_json: string;
+  parent_job_id: string | null;
+  meta_json: string;
+  turn: number;
+  timeout_sec: number;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+  error: string | null;
+  cancelled_by: string | null;
+  inputs_purged_at: number | null;
+}
+
+const FINISHED: readonly JobState[] = ['completed', 'failed', 'cancelled'];
+
+function toStored(row: JobRow): StoredJob {
+  const owner: JobOwner = {
+    platform: row.platform as Platform,
+    workspaceId: row.workspace_id,
+    channelId: row.channel_id,
+    userId: row.user_id,
+  };
+  if (row.thread_id !== null) owner.threadId = row.thread_id;
+  const record: JobRecord = {
+    id: row.id,
+    kind: row.kind as JobKind,
+    state: row.state as JobState,
+    owner,
+    options: JSON.parse(row.options_json) as StyleOptions,
+    meta: JSON.parse(row.meta_json) as Record<string, unknown>,
+    createdAt: row.created_at,
+  };
+  if (row.parent_job_id !== null) record.parentJobId = row.parent_job_id;
+  if (row.started_at !== null) record.startedAt = row.started_at;
+  if (row.finished_at !== null) record.finishedAt = row.finished_at;
+  if (row.error !== null) record.error = row.error;
+  const stored: StoredJob = { record, seq: row.seq, turn: row.turn, timeoutSec: row.timeout_sec, inputsPurged: row.inputs_purged_at !== null };
+  if (row.cancelled_by !== null) stored.cancelledBy = row.cancelled_by;
+  return stored;
+}
+
+export class JobStore {
+  private readonly insertJob;
+  private readonly insertInput;
+  private readonly selectJob;
+  private readonly selectActive;
+  private readonly selectInputs;
+  private readonly setRunning;
+  private readonly setQueued;
+  private readonly setFinished;
+  private readonly deleteCheckpoint;
+  private readonly setMeta;
+  private readonly upsertCheckpoint;
+  private readonly selectCheckpoint;
+  private readonly insertTx;
+
+  constructor(private readonly db: Db) {
+    this.insertJob = db.prepare(
+      `INSERT INTO jobs (id, kind, state, platform, workspace_id, channel_id, thread_id, user_id, options_json,
+         user_options_json, parent_job_id, meta_json, turn, timeout_sec, created_at)
+       VALUES (@id, @kind, 'queued', @platform, @workspaceId, @channelId, @threadId, @userId, @options,
+         @userOptions, @parentJobId, @meta, @turn, @timeoutSec, @createdAt)`,
+    );
+    this.insertInput = db.prepare('INSERT INTO job_inputs (job_id, role, idx, data) VALUES (?, ?, ?, ?)');
+    this.selectJob = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
+    this.selectActive = db.prepare<[], JobRow>("SELECT * FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq");
+    this.selectInputs = db.prepare<[string], { role: string; idx: number; data: Buffer }>(
+      'SELECT role, idx, data FROM job_inputs WHERE job_id = ? ORDER BY role, idx',
+    );
+    this.setRunning = db.prepare("UPDATE jobs SET state = 'running', started_at = ? WHERE id = ?");
+    this.setQueued = db.prepare("UPDATE jobs SET state = 'queued' WHERE id = ?");
+    this.setFinished = db.prepare('UPDATE jobs SET state = ?, finished_at = ?, error = ?, cancelled_by = ? WHERE id = ?');
+    this.deleteCheckpoint = db.prepare('DELETE FROM job_checkpoints WHERE job_id = ?');
+    this.setMeta = db.prepare('UPDATE jobs SET meta_json = ? WHERE id = ?');
+    this.upsertCheckpoint = db.prepare(
+      `INSERT INTO job_checkpoints (job_id, iteration, png, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (job_id) DO UPDATE SET iteration = excluded.iteration, png = excluded.png, updated_at = excluded.updated_at`,
+    );
+    this.selectCheckpoint = db.prepare<[string], { iteration: number; png: Buffer }>(
+      'SELECT iteration, png FROM job_checkpoints WHERE job_id = ?',
+    );
+    this.insertTx = db.transaction((job: NewJob, inputs: JobInputs): number => {
+      const info = this.insertJob.run({
+        id: job.id,
+        kind: job.kind,
+        platform: job.owner.platform,
+        workspaceId: job.owner.workspaceId,
+        channelId: job.owner.channelId,
+        threadId: job.owner.threadId ?? null,
+        userId: job.owner.userId,
+        options: JSON.stringify(job.options),
+        userOptions: JSON.stringify(job.userOptions ?? {}),
+        parentJobId: job.parentJobId ?? null,
+        meta: JSON.stringify(job.meta),
+        turn: job.turn,
+        timeoutSec: job.timeoutSec,
+        createdAt: job.createdAt,
+      });
+      if (inputs.content) this.insertInput.run(job.id, 'content', 0, inputs.content);
+      inputs.styles.forEach((s, i) => this.insertInput.run(job.id, 'style', i, s));
+      return Number(info.lastInsertRowid);
+    });
+  }
+
+  /** Stores the job and its images in one transaction; returns its submission sequence number. */
+  insert(job: NewJob, inputs: JobInputs): number {
+    return this.insertTx(job, inputs);
+  }
+
+  get(id: string): StoredJob | undefined {
+    const row = this.selectJob.get(id);
+    return row ? toStored(row) : undefined;
+  }
+
+  /** Queued and running jobs in submission order. */
+  active(): StoredJob[] {
+    return this.selectActive.all().map(toStored);
+  }
+
+  /** The kept input images, or undefined once purged. */
+  inputs(id: string): JobInputs | undefined {
+    const rows = this.selectInputs.all(id);
+    if (rows.length === 0) return undefined;
+    const out: JobInputs = { styles: [] };
+    for (const r of rows) {
+      if (r.role === 'content') out.content = r.data;
+      else out.styles[r.idx] = r.data;
+    }
+    return out;
+  }
+
+  markRunning(id: string, at: number): void {
+    this.setRunning.run(at, id);
+  }
+
+  markQueued(id: string): void {
+    this.setQueued.run(id);
+  }
+
+  markFinished(id: string, state: JobState, at: number, error?: string, cancelledBy?: string): void {
+    if (!FINISHED.includes(state)) throw new Error(`not a final state: ${state}`);
+    this.db.transaction(() => {
+      this.setFinished.run(state, at, error ?? null, cancelledBy ?? null, id);
+      this.deleteCheckpoint.run(id);
+    })();
+  }
+
+  updateMeta(id: string, meta: Record<string, unknown>): void {
+    this.setMeta.run(JSON.stringify(meta), id);
+  }
+
+  saveCheckpoint(id: string, iteration: number, png: Buffer): void {
+    this.upsertCheckpoint.run(id, iteration, png, Date.now());
+  }
+
+  checkpoint(id: string): { iteration: number; png: Buffer } | undefined {
+    return this.selectCheckpoint.get(id);
+  }
+
+  /** Deletes the inputs of jobs finished before `before` (ms); returns how many jobs were purged. */
+  purgeInputs(before: number, now = Date.now()): number {
+    return this.db.transaction(() => {
+      const ids = this.db
+        .prepare<[number], { id: string }>(
+          `SELECT id FROM jobs WHERE state IN ('completed', 'failed', 'cancelled') AND finished_at < ? AND inputs_purged_at IS NULL`,
+        )
+        .all(before)
+        .map((r) => r.id);
+      const del = this.db.prepare('DELETE FROM job_inputs WHERE job_id = ?');
+      const mark = this.db.prepare('UPDATE jobs SET inputs_purged_at = ? WHERE id = ?');
+      for (const id of ids) {
+        del.run(id);
+        mark.run(now, id);
+      }
+      return ids.length;
+    })();
+  }
+}

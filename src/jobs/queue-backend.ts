@@ -1,0 +1,41 @@
+// What the job service needs from a queue: an order of waiting jobs and engines that run them.
+// LocalQueueBackend (local-queue.ts) keeps both in this process. A queue shared by several GPU
+// machines (Redis/BullMQ, a later issue) implements the same interface: the service keeps owning
+// persistence, limits, settings and events, and only talks to the queue through these calls.
+import type { Progress } from '../engine/types.ts';
+import type { FairEntry } from './fair-order.ts';
+import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
+
+export type QueueEntry = FairEntry;
+
+/** Calls from the queue back into the service. */
+export interface QueueHooks {
+  /** An engine is free for this job: mark it running and return what to run (undefined: skip it). */
+  prepare(jobId: string): EngineJob | undefined;
+  progress(jobId: string, p: Progress): void;
+  preview(jobId: string, iteration: number, png: Buffer): void;
+  finish(jobId: string, outcome: EngineOutcome): void;
+  /** The waiting order changed: a job joined, left or started. */
+  orderChanged(): void;
+}
+
+export interface JobQueueBackend {
+  setHooks(hooks: QueueHooks): void;
+  /** The fairness turn a job submitted now by this user gets (see fair-order.ts). */
+  nextTurn(userKey: string): number;
+  /** Adds a waiting job; returns its 1-based position. */
+  enqueue(entry: QueueEntry): number;
+  /** A waiting job leaves the queue; false if it is not waiting. */
+  remove(jobId: string): boolean;
+  /** Asks a running job to stop; false if it is not running here. */
+  cancelRunning(jobId: string): boolean;
+  position(jobId: string): number | undefined;
+  /** Waiting job ids, next first. */
+  waitingIds(): string[];
+  readonly waitingCount: number;
+  readonly runningCount: number;
+  /** Starts the engines and begins dispatching. */
+  start(): Promise<void>;
+  /** Stops dispatching and the engines; running jobs are settled as interrupted. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,539 @@
+// The job service the chat adapters talk to: checks and stores submitted jobs, keeps the fair queue
+// moving through a JobQueueBackend, turns what the engines report into JobEvents, and recovers
+// after a restart. Everything a chat handler calls is synchronous and quick (SQLite writes only).
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { formatDuration, formatLosses } from '../chat/format.ts';
+import { engineProcessWasmThreads } from '../engine/backend.ts';
+import type { Progress } from '../engine/types.ts';
+import { logger } from '../log.ts';
+import { OptionsError, type Mode } from '../options.ts';
+import { openDatabase, type Db } from './db.ts';
+import {
+  checkInputs,
+  checkInputsForOptions,
+  checkOwner,
+  jobPlan,
+  previewEvery,
+  Refusal,
+  rerunInputs,
+  rerunOptions,
+  resolveJobOptions,
+  totalSteps,
+} from './job-rules.ts';
+import { JobStore } from './job-store.ts';
+import { effectiveLimits, limitsFromEnv } from './limits.ts';
+import { LocalQueueBackend } from './local-queue.ts';
+import type { JobQueueBackend, QueueHooks } from './queue-backend.ts';
+import { SqliteSettingsStore } from './settings-store.ts';
+import type {
+  Actor,
+  CancelResult,
+  JobEvent,
+  JobListener,
+  JobOwner,
+  JobRecord,
+  JobService,
+  JobSpec,
+  Limits,
+  Platform,
+  SubmitResult,
+} from './types.ts';
+import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
+
+export { limitsFromEnv } from './limits.ts';
+
+export interface JobServiceConfig {
+  dataDir: string;
+  weightsPath: string;
+  /** Engine worker processes, i.e. jobs running at once (default 1: one GPU). */
+  workers?: number;
+  /** tfjs backend for the workers (default: STYLIZE_BACKEND, else auto). */
+  backend?: string;
+  /** Global ceilings; unset keys come from env (STYLIZE_MAX_*), then the defaults. */
+  ceilings?: Partial<Limits>;
+  /** How long finished jobs keep their images for re-runs (default STYLIZE_RETENTION_HOURS, else 24). */
+  retentionHours?: number;
+  /** The worker script (default src/jobs/worker.ts). */
+  workerEntry?: string;
+  /** wasm threads per worker (default STYLIZE_WASM_THREADS, else the cores shared between the workers). */
+  wasmThreads?: number;
+  /** How long a running job may take to honour a cancel before its worker is killed (default 30 s). */
+  cancelGraceMs?: number;
+  /** Another queue (e.g. a shared one); default: this machine's worker processes. */
+  queue?: JobQueueBackend;
+}
+
+interface ActiveJob {
+  record: JobRecord;
+  seq: number;
+  turn: number;
+  userKey: string;
+  timeoutSec: number;
+  /** Was running when the process stopped. */
+  resume: boolean;
+  lastPosition?: number;
+  /** Iterations done before a resume: added to the engine's numbering. */
+  iterationOffset: number;
+  /** Planned iterations of each scale (one entry unless coarse-to-fine). */
+  scaleSteps: number[];
+  cancelledBy?: string;
+}
+
+const DEFAULT_WORKER_ENTRY = fileURLToPath(new URL('./worker.ts', import.meta.url));
+
+function userKey(owner: JobOwner): string {
+  return `${owner.platform}:${owner.workspaceId}:${owner.userId}`;
+}
+
+function snapshot(r: JobRecord): JobRecord {
+  return { ...r, owner: { ...r.owner }, options: { ...r.options }, meta: { ...r.meta } };
+}
+
+function newJobId(): string {
+  return randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
+}
+
+function retentionFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.STYLIZE_RETENTION_HOURS;
+  if (raw === undefined || raw.trim() === '') return 24;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`STYLIZE_RETENTION_HOURS: got ${JSON.stringify(raw)}, expected a number of hours ≥ 0`);
+  return n;
+}
+
+export class LocalJobService implements JobService {
+  readonly settings: SqliteSettingsStore;
+  readonly ceilings: Limits;
+  private readonly db: Db;
+  private readonly store: JobStore;
+  private readonly queue: JobQueueBackend;
+  private readonly retentionMs: number;
+  private readonly active = new Map<string, ActiveJob>();
+  private readonly listeners = new Set<JobListener>();
+  private outbox: [JobEvent, JobRecord][] = [];
+  private flushScheduled = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private started = false;
+  private stopped = false;
+  private holdPositions = false;
+
+  constructor(config: JobServiceConfig) {
+    this.ceilings = { ...limitsFromEnv(process.env), ...config.ceilings };
+    this.retentionMs = (config.retentionHours ?? retentionFromEnv(process.env)) * 3_600_000;
+    const workers = config.workers ?? 1;
+    this.queue =
+      config.queue ??
+      new LocalQueueBackend({
+        workers,
+        entry: config.workerEntry ?? DEFAULT_WORKER_ENTRY,
+        weightsPath: config.weightsPath,
+        backend: config.backend,
+        wasmThreads:
+          config.wasmThreads ??
+          (process.env.STYLIZE_WASM_THREADS ? engineProcessWasmThreads() : Math.max(1, Math.floor(os.availableParallelism() / workers))),
+        cancelGraceMs: config.cancelGraceMs,
+      });
+    this.db = openDatabase(config.dataDir);
+    this.store = new JobStore(this.db);
+    this.settings = new SqliteSettingsStore(this.db, () => this.ceilings);
+    this.queue.setHooks(this.hooks());
+    this.recover();
+  }
+
+  // ---- JobService ----
+
+  submit(spec: JobSpec): SubmitResult {
+    try {
+      return this.trySubmit(spec);
+    } catch (e) {
+      if (e instanceof Refusal || e instanceof OptionsError) return { ok: false, reason: e.message };
+      logger.error({ err: (e as Error).message }, 'submit failed');
+      return { ok: false, reason: `the job could not be queued: ${(e as Error).message.split('\n')[0]}` };
+    }
+  }
+
+  cancel(jobId: string, by: Actor): CancelResult {
+    const a = this.active.get(jobId);
+    if (!a) {
+      const stored = this.store.get(jobId);
+      if (!stored) return { ok: false, reason: `there is no job ${jobId}` };
+      return { ok: false, reason: `job ${jobId} has already ${stored.record.state === 'cancelled' ? 'been cancelled' : stored.record.state}` };
+    }
+    if (by.userId !== a.record.owner.userId && !by.isAdmin) {
+      return { ok: false, reason: 'only the person who submitted this job or an admin can cancel it' };
+    }
+    // The cancelled event goes out before the others' new positions.
+    this.holdPositions = true;
+    let removed: boolean;
+    try {
+      removed = this.queue.remove(jobId);
+    } finally {
+      this.holdPositions = false;
+    }
+    if (removed) {
+      this.finish(a, { kind: 'cancelled' }, by.userId);
+      this.orderChanged();
+      return { ok: true };
+    }
+    if (this.queue.cancelRunning(jobId)) {
+      a.cancelledBy ??= by.userId;
+      return { ok: true };
+    }
+    // Unknown to the queue (should not happen): end it here rather than leave it unfinished forever.
+    this.finish(a, { kind: 'cancelled' }, by.userId);
+    return { ok: true };
+  }
+
+  rerun(jobId: string, mode: Mode, owner: JobOwner, meta?: Record<string, unknown>): SubmitResult {
+    try {
+      const parent = this.store.get(jobId);
+      if (!parent) return { ok: false, reason: `there is no job ${jobId}` };
+      if (parent.record.state === 'queued' || parent.record.state === 'running') {
+        return { ok: false, reason: `job ${jobId} is still ${parent.record.state}: re-run it once it has finished` };
+      }
+      const inputs = parent.inputsPurged ? undefined : this.store.inputs(jobId);
+      if (!inputs) {
+        const hours = Math.round((this.retentionMs / 3_600_000) * 10) / 10;
+        return { ok: false, reason: `the images of job ${jobId} were deleted (they are kept ${hours} h after a job ends): send them again` };
+      }
+      return this.submit({
+        owner,
+        inputs: rerunInputs(inputs, mode),
+        options: rerunOptions(parent.record.options, mode),
+        kind: parent.record.kind,
+        parentJobId: jobId,
+        meta,
+      });
+    } catch (e) {
+      logger.error({ err: (e as Error).message, job: jobId }, 'rerun failed');
+      return { ok: false, reason: `the job could not be queued: ${(e as Error).message.split('\n')[0]}` };
+    }
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    const a = this.active.get(jobId);
+    if (a) return snapshot(a.record);
+    return this.store.get(jobId)?.record;
+  }
+
+  listActive(platform: Platform, workspaceId: string, userId?: string): JobRecord[] {
+    return [...this.active.values()]
+      .filter((a) => a.record.owner.platform === platform && a.record.owner.workspaceId === workspaceId && (userId === undefined || a.record.owner.userId === userId))
+      .sort((x, y) => x.seq - y.seq)
+      .map((a) => snapshot(a.record));
+  }
+
+  /** Jobs waiting for an engine (not counting running ones). */
+  queueLength(): number {
+    return this.queue.waitingCount;
+  }
+
+  updateMeta(jobId: string, patch: Record<string, unknown>): void {
+    const a = this.active.get(jobId);
+    const record = a?.record ?? this.store.get(jobId)?.record;
+    if (!record) {
+      logger.warn({ job: jobId }, 'updateMeta: no such job');
+      return;
+    }
+    const meta = { ...record.meta, ...patch };
+    this.store.updateMeta(jobId, meta);
+    if (a) a.record.meta = meta;
+  }
+
+  on(listener: JobListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    if (this.stopped) throw new Error('the job service was stopped');
+    this.started = true;
+    this.purgeExpired();
+    const period = Math.min(15 * 60_000, Math.max(1000, this.retentionMs / 4));
+    this.sweepTimer = setInterval(() => this.purgeExpired(), period);
+    this.sweepTimer.unref();
+    for (const a of this.active.values()) if (a.resume) this.emit(a, { type: 'resumed' });
+    const ready = this.queue.start();
+    this.orderChanged();
+    await ready;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    await this.queue.stop();
+    this.flush();
+    this.db.close();
+  }
+
+  // ---- beyond the interface: operators and tests ----
+
+  /** Deletes the images of jobs that ended more than the retention time ago. */
+  purgeExpired(now = Date.now()): number {
+    if (this.stopped) return 0;
+    try {
+      const n = this.store.purgeInputs(now - this.retentionMs, now);
+      if (n > 0) logger.info({ jobs: n }, 'purged the images of old jobs');
+      return n;
+    } catch (e) {
+      logger.error({ err: (e as Error).message }, 'purge failed');
+      return 0;
+    }
+  }
+
+  /** Worker process ids of the local queue. */
+  workerPids(): (number | undefined)[] {
+    return this.queue instanceof LocalQueueBackend ? this.queue.workerPids() : [];
+  }
+
+  // ---- internals ----
+
+  private trySubmit(spec: JobSpec): SubmitResult {
+    if (this.stopped) throw new Refusal('the bot is shutting down: try again in a minute');
+    checkOwner(spec.owner);
+    const inputs = checkInputs(spec.inputs);
+    const kind = spec.kind ?? 'stylize';
+    if (kind !== 'stylize') throw new Refusal(`${String(kind)} jobs are not supported yet`);
+    const owner: JobOwner = { platform: spec.owner.platform, workspaceId: spec.owner.workspaceId, channelId: spec.owner.channelId, userId: spec.owner.userId };
+    if (spec.owner.threadId !== undefined) owner.threadId = spec.owner.threadId;
+
+    const ws = this.settings.get(owner.platform, owner.workspaceId);
+    const limits = effectiveLimits(this.ceilings, ws.limits);
+    const options = resolveJobOptions(spec.options ?? {}, ws.defaults, limits);
+    checkInputsForOptions(options, inputs);
+
+    const key = userKey(owner);
+    let mine = 0;
+    for (const a of this.active.values()) if (a.userKey === key) mine++;
+    if (mine >= limits.maxUserJobs) {
+      throw new Refusal(
+        `you already have ${mine} job${mine === 1 ? '' : 's'} queued or running (limit ${limits.maxUserJobs}, maxUserJobs): wait for one to finish or cancel one`,
+      );
+    }
+    if (this.queue.waitingCount >= limits.maxQueue) {
+      throw new Refusal(`the queue is full (${this.queue.waitingCount} jobs waiting, limit ${limits.maxQueue}, maxQueue): try again later`);
+    }
+
+    const meta = spec.meta && typeof spec.meta === 'object' ? { ...spec.meta } : {};
+    const turn = this.queue.nextTurn(key);
+    const createdAt = Date.now();
+    let id = newJobId();
+    while (this.store.get(id)) id = newJobId();
+    const seq = this.store.insert(
+      { id, kind, owner, options, userOptions: spec.options ?? {}, parentJobId: spec.parentJobId, meta, turn, timeoutSec: limits.jobTimeoutSec, createdAt },
+      inputs,
+    );
+    const record: JobRecord = { id, kind, state: 'queued', owner, options, meta, createdAt };
+    if (spec.parentJobId !== undefined) record.parentJobId = spec.parentJobId;
+    const a: ActiveJob = { record, seq, turn, userKey: key, timeoutSec: limits.jobTimeoutSec, resume: false, iterationOffset: 0, scaleSteps: [] };
+    this.active.set(id, a);
+    const position = this.queue.enqueue({ id, userKey: key, seq, turn, resume: false });
+    logger.info({ job: id, user: key, position, mode: options.mode, size: options.size, steps: options.steps }, 'job queued');
+    return { ok: true, job: snapshot(record), position };
+  }
+
+  /** Loads the unfinished jobs: queued ones wait again in their old order, running ones resume first. */
+  private recover(): void {
+    for (const s of this.store.active()) {
+      const resume = s.record.state === 'running';
+      const record: JobRecord = { ...s.record, state: 'queued' };
+      const a: ActiveJob = { record, seq: s.seq, turn: s.turn, userKey: userKey(s.record.owner), timeoutSec: s.timeoutSec, resume, iterationOffset: 0, scaleSteps: [] };
+      this.active.set(record.id, a);
+      this.queue.enqueue({ id: record.id, userKey: a.userKey, seq: s.seq, turn: s.turn, resume });
+    }
+    if (this.active.size > 0) logger.info({ jobs: this.active.size }, 'recovered unfinished jobs');
+  }
+
+  private hooks(): QueueHooks {
+    const guard =
+      <A extends unknown[], R>(name: string, f: (...args: A) => R) =>
+      (...args: A): R | undefined => {
+        try {
+          return f(...args);
+        } catch (e) {
+          logger.error({ err: (e as Error).message, hook: name }, 'job service hook failed');
+          return undefined;
+        }
+      };
+    return {
+      prepare: (jobId) => this.prepare(jobId),
+      progress: guard('progress', (jobId: string, p: Progress) => this.onProgress(jobId, p)),
+      preview: guard('preview', (jobId: string, iteration: number, png: Buffer) => this.onPreview(jobId, iteration, png)),
+      finish: (jobId, outcome) => {
+        const a = this.active.get(jobId);
+        if (a) this.finish(a, outcome, a.cancelledBy);
+      },
+      orderChanged: guard('orderChanged', () => this.orderChanged()),
+    };
+  }
+
+  private prepare(jobId: string): EngineJob | undefined {
+    const a = this.active.get(jobId);
+    if (!a) return undefined;
+    const inputs = this.store.inputs(jobId);
+    if (!inputs) {
+      this.finish(a, { kind: 'failed', reason: "the job's images are missing from the database" });
+      return undefined;
+    }
+    let plan;
+    try {
+      plan = jobPlan(a.record.options);
+    } catch (e) {
+      this.finish(a, { kind: 'failed', reason: (e as Error).message });
+      return undefined;
+    }
+    a.scaleSteps = plan.steps;
+    const total = totalSteps(plan);
+    let options = { ...a.record.options, saveEvery: previewEvery(a.record.options) };
+    let initImage: Buffer | undefined;
+    a.iterationOffset = 0;
+    // Resume from the latest preview rather than from scratch: a restart should not cost a long
+    // job all its progress. L-BFGS loses its history; the image keeps what was achieved. A
+    // coarse-to-fine job starts over: its preview is at one of several sizes.
+    const cp = a.resume && plan.steps.length === 1 ? this.store.checkpoint(jobId) : undefined;
+    if (cp && cp.iteration > 0 && cp.iteration <= total) {
+      options = { ...options, init: 'image', steps: total - cp.iteration };
+      initImage = cp.png;
+      a.iterationOffset = cp.iteration;
+    }
+    const startedAt = a.record.startedAt ?? Date.now();
+    this.store.markRunning(jobId, startedAt);
+    a.record.state = 'running';
+    a.record.startedAt = startedAt;
+    a.lastPosition = undefined;
+    this.emit(a, { type: 'started' });
+    logger.info({ job: jobId, resumeAt: a.iterationOffset || undefined }, 'job started');
+    return {
+      jobId,
+      content: inputs.content,
+      styles: inputs.styles,
+      initImage,
+      options,
+      iterationOffset: a.iterationOffset,
+      totalSteps: total,
+      timeoutMs: a.timeoutSec * 1000,
+    };
+  }
+
+  private onProgress(jobId: string, p: Progress): void {
+    const a = this.active.get(jobId);
+    if (!a) return;
+    // Coarse-to-fine runs count each scale from 0: chat shows one count over the whole job.
+    const before = p.scale && p.scale > 1 ? a.scaleSteps.slice(0, p.scale - 1).reduce((x, y) => x + y, 0) : 0;
+    this.emit(a, {
+      type: 'progress',
+      iteration: before + p.iteration + a.iterationOffset,
+      steps: a.scaleSteps.length > 0 ? a.scaleSteps.reduce((x, y) => x + y, 0) : a.record.options.steps,
+      losses: p.losses,
+      elapsedMs: p.elapsedMs,
+      etaMs: p.etaMs,
+    });
+  }
+
+  private onPreview(jobId: string, iteration: number, png: Buffer): void {
+    const a = this.active.get(jobId);
+    if (!a) return;
+    const at = iteration + a.iterationOffset;
+    try {
+      this.store.saveCheckpoint(jobId, at, png);
+    } catch (e) {
+      logger.warn({ job: jobId, err: (e as Error).message }, 'could not save the preview checkpoint');
+    }
+    this.emit(a, { type: 'preview', iteration: at, png });
+  }
+
+  private finish(a: ActiveJob, outcome: EngineOutcome, cancelledBy?: string): void {
+    if (outcome.kind === 'interrupted' || !this.active.has(a.record.id)) return;
+    const id = a.record.id;
+    const now = Date.now();
+    this.active.delete(id);
+    a.record.finishedAt = now;
+    switch (outcome.kind) {
+      case 'completed': {
+        this.store.markFinished(id, 'completed', now);
+        a.record.state = 'completed';
+        const o = a.record.options;
+        const summary =
+          `${o.mode} · ${outcome.width}×${outcome.height} · ${outcome.iterations} ${o.optimizer} iterations in ${formatDuration(outcome.runtimeMs)} · ` +
+          formatLosses(outcome.losses);
+        this.emit(a, { type: 'completed', png: outcome.png, runtimeMs: outcome.runtimeMs, summary });
+        logger.info({ job: id, runtimeMs: Math.round(outcome.runtimeMs) }, 'job completed');
+        break;
+      }
+      case 'failed':
+        this.store.markFinished(id, 'failed', now, outcome.reason);
+        a.record.state = 'failed';
+        a.record.error = outcome.reason;
+        this.emit(a, { type: 'failed', reason: outcome.reason });
+        logger.warn({ job: id, reason: outcome.reason }, 'job failed');
+        break;
+      case 'cancelled': {
+        const by = cancelledBy ?? 'system';
+        this.store.markFinished(id, 'cancelled', now, undefined, by);
+        a.record.state = 'cancelled';
+        this.emit(a, { type: 'cancelled', by });
+        logger.info({ job: id, by }, 'job cancelled');
+        break;
+      }
+    }
+  }
+
+  /** Tells each waiting job its position when it changed. */
+  private orderChanged(): void {
+    if (!this.started || this.holdPositions) return;
+    this.queue.waitingIds().forEach((id, i) => {
+      const a = this.active.get(id);
+      if (!a || a.lastPosition === i + 1) return;
+      a.lastPosition = i + 1;
+      this.emit(a, { type: 'queued', position: i + 1 });
+    });
+  }
+
+  // Events go out after the current call returns (a microtask later, in order), so an adapter
+  // sees submit()'s result before the job's first event, and a listener that calls back into the
+  // service never re-enters it half-way through a state change.
+  private emit(a: ActiveJob, event: JobEvent): void {
+    this.outbox.push([event, snapshot(a.record)]);
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.outbox;
+    this.outbox = [];
+    for (const [event, record] of batch) {
+      for (const listener of this.listeners) {
+        try {
+          listener(event, record);
+        } catch (e) {
+          logger.error({ err: (e as Error).message, event: event.type, job: record.id }, 'job listener failed');
+        }
+      }
+    }
+  }
+}
+
+/** The deployment's settings from env: STYLIZE_DATA_DIR (./data), STYLIZE_WORKERS (1), the limits, retention. */
+export function jobServiceConfigFromEnv(weightsPath: string, env: NodeJS.ProcessEnv = process.env): JobServiceConfig {
+  const workers = env.STYLIZE_WORKERS?.trim() ? Number(env.STYLIZE_WORKERS) : 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`STYLIZE_WORKERS: got ${JSON.stringify(env.STYLIZE_WORKERS)}, expected a whole number ≥ 1`);
+  return {
+    dataDir: env.STYLIZE_DATA_DIR?.trim() || './data',
+    weightsPath,
+    workers,
+    ceilings: limitsFromEnv(env),
+    retentionHours: retentionFromEnv(env),
+  };
+}
+
+export function createJobService(config: JobServiceConfig): LocalJobService {
+  return new LocalJobService(config);
+}
+
+

@@ -1,0 +1,97 @@
+// The engine worker: a long-lived child process (one per GPU/engine slot) that owns tfjs. It starts
+// the backend and uploads the VGG weights once, then runs one job at a time as the parent asks,
+// so the optimisation never blocks the bot's event loop. Started by engine-worker.ts with fork().
+import * as tf from '@tensorflow/tfjs-core';
+import { runPipeline } from '../engine/pipeline.ts';
+import { selectBackend } from '../engine/backend.ts';
+import { createVgg, type Vgg } from '../engine/vgg.ts';
+import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
+import { logger } from '../log.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+type InitMessage = Extract<ToWorker, { type: 'init' }>;
+type RunMessage = Extract<ToWorker, { type: 'run' }>;
+
+let vgg: Vgg | undefined;
+let current: { jobId: string; abort: AbortController } | undefined;
+
+// The parent is gone (it crashed or was killed): nobody is left to work for.
+const parentGone = () => process.exit(0);
+
+function send(msg: FromWorker): void {
+  if (!process.connected || !process.send) parentGone();
+  else process.send(msg, undefined, {}, (err) => err && parentGone());
+}
+
+function messageOf(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  return m.split('\n')[0] || 'unknown error';
+}
+
+async function init(msg: InitMessage): Promise<void> {
+  try {
+    const backend = await selectBackend(msg.backend, { wasmThreads: msg.wasmThreads });
+    const weights = await loadVggWeights(msg.weightsPath);
+    vgg = createVgg(weights);
+    send({ type: 'ready', backend });
+  } catch (e) {
+    send({ type: 'fatal', message: messageOf(e) });
+    process.exit(1);
+  }
+}
+
+async function run(msg: RunMessage): Promise<void> {
+  if (!vgg) {
+    send({ type: 'error', jobId: msg.jobId, message: 'the engine is not initialised', cancelled: false });
+    return;
+  }
+  if (current) {
+    send({ type: 'error', jobId: msg.jobId, message: `the engine is busy with job ${current.jobId}`, cancelled: false });
+    return;
+  }
+  const abort = new AbortController();
+  current = { jobId: msg.jobId, abort };
+  const { jobId } = msg;
+  try {
+    const r = await runPipeline({
+      content: msg.content,
+      styles: msg.styles,
+      initImage: msg.initImage,
+      options: msg.options,
+      vgg,
+      signal: abort.signal,
+      onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+      onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
+    });
+    send({ type: 'done', jobId, png: r.png, width: r.width, height: r.height, losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs });
+  } catch (e) {
+    send({ type: 'error', jobId, message: messageOf(e), cancelled: abort.signal.aborted });
+  } finally {
+    current = undefined;
+    // This process lives for many jobs: a tensor count that keeps growing is a leak.
+    logger.debug({ job: jobId, tensors: tf.memory().numTensors }, 'engine worker: job done');
+  }
+}
+
+process.on('message', (msg: ToWorker) => {
+  switch (msg.type) {
+    case 'init':
+      void init(msg);
+      return;
+    case 'run':
+      void run(msg);
+      return;
+    case 'cancel':
+      if (current?.jobId === msg.jobId) current.abort.abort();
+      return;
+  }
+});
+
+// The IPC channel closes when the parent exits, even by SIGKILL: do not outlive it.
+process.on('disconnect', () => process.exit(0));
+
+process.on('unhandledRejection', (e) => {
+  logger.error({ err: messageOf(e) }, 'engine worker: unhandled rejection');
+  if (process.connected) send({ type: 'fatal', message: messageOf(e) });
+  process.exit(1);
+});
