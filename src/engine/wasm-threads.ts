@@ -9,7 +9,8 @@
 //     while the backend initialises.
 // All of these patch process-wide globals, so this runs only in the engine's own worker process,
 // before the backend is initialised, and only when asked for (STYLIZE_WASM_THREADS).
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -30,7 +31,10 @@ export async function enableWasmThreads(threads: number): Promise<() => void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (!patched) {
     patched = true;
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'stylize-wasm-'));
+    // One shared folder, files named by their content: every worker process (and every restart of
+    // one) reuses the same two scripts instead of leaving a folder behind each time.
+    const dir = path.join(os.tmpdir(), 'stylize-wasm-scripts');
+    mkdirSync(dir, { recursive: true });
     const texts = new WeakMap<Blob, string>();
     const files = new WeakMap<Blob, string>();
     const NativeBlob = globalThis.Blob;
@@ -42,14 +46,19 @@ export async function enableWasmThreads(threads: number): Promise<() => void> {
       }
     }
     globalThis.Blob = RecordingBlob as typeof Blob;
-    let n = 0;
     const nativeCreate = URL.createObjectURL.bind(URL);
     URL.createObjectURL = (obj: Blob) => {
       const text = texts.get(obj);
       if (text === undefined) return nativeCreate(obj);
-      const file = path.join(dir, `script-${n++}.cjs`);
       const isMain = text.startsWith('var WasmBackendModuleThreadedSimd');
-      writeFileSync(file, isMain ? PRELUDE + text : text);
+      const script = isMain ? PRELUDE + text : text;
+      const file = path.join(dir, `${createHash('sha256').update(script).digest('hex').slice(0, 16)}.cjs`);
+      if (!existsSync(file)) {
+        // Written aside and renamed, so a process starting at the same moment never reads half a file.
+        const tmp = `${file}.${process.pid}.tmp`;
+        writeFileSync(tmp, script);
+        renameSync(tmp, file);
+      }
       files.set(obj, file);
       return file;
     };
