@@ -4,8 +4,9 @@ import type { DiscordCommand } from '../../src/discord/context.ts';
 import * as stylize from './stylize.ts';
 import * as stylizeConfig from './stylize-config.ts';
 import * as stylizeQueue from './stylize-queue.ts';
+import * as stylizeSheet from './stylize-sheet.ts';
 
-const list: DiscordCommand[] = [stylize, stylizeConfig, stylizeQueue];
+const list: DiscordCommand[] = [stylize, stylizeSheet, stylizeConfig, stylizeQueue];
 
 export const commands: ReadonlyMap<string, DiscordCommand> = new Map(list.map((c) => [c.data.name, c]));
 

@@ -2,7 +2,7 @@
 // Everything a refusal can be decided on from the payload (options, missing or wrong attachments)
 // is refused privately before the public "thinking…" reply; downloads and queueing come after it.
 import { ChannelType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
-import { queuedText } from '../../src/chat/format.ts';
+import { jobTitle, queuedText } from '../../src/chat/format.ts';
 import { checkAttachment, downloadAttachment, type AttachmentInfo } from '../../src/discord/attachments.ts';
 import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
@@ -94,8 +94,8 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   await openConversation(interaction, ctx, submitted.job, submitted.position, meta);
 }
 
-/** The public reply, the thread on it, and from then on the tracker posts there. */
-async function openConversation(
+/** The public reply, the thread on it, and from then on the tracker posts there (also used by /stylize-sheet). */
+export async function openConversation(
   interaction: ChatInputCommandInteraction,
   ctx: DiscordContext,
   job: JobRecord,
@@ -110,7 +110,7 @@ async function openConversation(
     out.replyMessageId = reply.id;
     if (threaded) {
       try {
-        out.postChannelId = await ctx.io.startThread(meta.channelId, reply.id, `${job.options.mode} · ${interaction.user.username}`);
+        out.postChannelId = await ctx.io.startThread(meta.channelId, reply.id, `${jobTitle(job)} · ${interaction.user.username}`);
       } catch (e) {
         // No thread permission here: answer below the reply instead.
         logger.warn({ jobId: job.id, err: describeError(e) }, 'could not open a thread; posting in the channel');

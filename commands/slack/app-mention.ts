@@ -1,11 +1,14 @@
 // @stylize with images attached: first = content, second = style; words are options
-// (`texture`, `steps=300`). Everything is answered in the mention's thread.
+// (`texture`, `steps=300`). With the word `sheet` and a kind (`sheet texture layers=conv_1,conv_2`)
+// it queues an experiment sheet instead (see src/slack/sheet-mention.ts for which image is which).
+// Everything is answered in the mention's thread.
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { SlackInputError, type SlackFile } from '../../src/slack/files.ts';
-import { readMention } from '../../src/slack/mention.ts';
+import { mentionText, readMention } from '../../src/slack/mention.ts';
+import { asksForSheet, readSheetMention } from '../../src/slack/sheet-mention.ts';
 import { replyInThread } from '../../src/slack/notify.ts';
-import { submitSlackJob } from '../../src/slack/submit.ts';
+import { submitSlackJob, type SlackJobRequest } from '../../src/slack/submit.ts';
 import { logger } from '../../src/log.ts';
 import type { OptionsInput } from '../../src/options.ts';
 
@@ -33,21 +36,27 @@ export function appMention(deps: SlackDeps) {
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'could not read workspace defaults');
     }
-    const req = readMention(event.text ?? '', (event.files ?? []) as SlackFile[], defaults);
-    if (!req.ok) {
-      await replyInThread(client, event.channel, threadTs, `<@${user}> ${req.reason}`);
-      return;
+    const files = (event.files ?? []) as SlackFile[];
+    const words = mentionText(event.text ?? '');
+    const base = { teamId, channel: event.channel, userId: user, threadTs };
+    let job: SlackJobRequest;
+    if (asksForSheet(words)) {
+      const req = readSheetMention(words, files);
+      if (!req.ok) {
+        await replyInThread(client, event.channel, threadTs, `<@${user}> ${req.reason}`);
+        return;
+      }
+      job = { ...base, sheet: req.sheet, contentFiles: req.contentFiles, styleFiles: req.styleFiles, options: req.options };
+    } else {
+      const req = readMention(event.text ?? '', files, defaults);
+      if (!req.ok) {
+        await replyInThread(client, event.channel, threadTs, `<@${user}> ${req.reason}`);
+        return;
+      }
+      job = { ...base, contentFile: req.contentFile, styleFile: req.styleFile, options: req.options };
     }
     try {
-      const result = await submitSlackJob(deps, client, {
-        teamId,
-        channel: event.channel,
-        userId: user,
-        threadTs,
-        contentFile: req.contentFile,
-        styleFile: req.styleFile,
-        options: req.options,
-      });
+      const result = await submitSlackJob(deps, client, job);
       if (!result.ok) await replyInThread(client, event.channel, threadTs, `<@${user}> Could not start: ${result.reason}`);
     } catch (e) {
       if (!(e instanceof SlackInputError)) log.error({ err: (e as Error).message }, 'mention failed');

@@ -38,14 +38,39 @@ export function queuedText(position: number): string {
   return position <= 1 ? 'Queued: next in line.' : `Queued: position ${position} in the queue.`;
 }
 
-export function settingsText(job: JobRecord): string {
+type JobView = Pick<JobRecord, 'options' | 'sheet'>;
+
+/** What a job makes: its mode ("transfer"), or its sheet ("texture sheet"). */
+export function jobTitle(job: JobView): string {
+  return job.sheet ? `${job.sheet.kind} sheet` : job.options.mode;
+}
+
+export function settingsText(job: JobView): string {
   const o = job.options;
+  if (job.sheet) {
+    const layers = job.sheet.layers ? ` · layers ${job.sheet.layers.join(',')}` : '';
+    const combo = job.sheet.combo ? ` · combo ${job.sheet.combo.join(',')}` : '';
+    return `${jobTitle(job)} · preset ${o.preset} · ${o.size}px · ${o.steps} steps per run · ${o.optimizer}${layers}${combo} · seed ${o.seed}`;
+  }
   return `${o.mode} · preset ${o.preset} · ${o.size}px · ${o.steps} steps · ${o.optimizer} · style weight ${o.styleWeight} · init ${o.init}${o.originalColors ? ' · original colours' : ''} · seed ${o.seed}`;
 }
 
-export function resultText(job: JobRecord, runtimeMs: number): string {
+/** The result's first lines; sheets offer no re-run reactions (a sheet is not one image to re-run). */
+export function resultText(job: JobView, runtimeMs: number): string {
+  const done = `Done in ${formatDuration(runtimeMs)} — ${settingsText(job)}`;
+  if (job.sheet) return done;
   const offers = RERUN_REACTIONS.map((r) => `${r.unicode} ${r.label}`).join(' · ');
-  return `Done in ${formatDuration(runtimeMs)} — ${settingsText(job)}\nReact ${offers}.`;
+  return `${done}\nReact ${offers}.`;
+}
+
+/** progressText, led by "run 2 of 6" for a sheet (its steps count over all its runs). */
+export function jobProgressText(job: JobView, p: Parameters<typeof progressText>[0]): string {
+  const text = progressText(p);
+  const per = job.options.steps;
+  if (!job.sheet || per <= 0) return text;
+  const runs = Math.max(1, Math.round(p.steps / per));
+  const run = Math.min(runs, Math.max(1, Math.ceil(p.iteration / per)));
+  return `run ${run} of ${runs} · ${text}`;
 }
 
 export function cancelHint(): string {

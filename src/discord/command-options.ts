@@ -18,10 +18,11 @@ function describe(spec: OptionSpec): string {
 
 type Builder = SlashCommandBuilder | SlashCommandOptionsOnlyBuilder;
 
-/** Adds one option per chat option spec, after whatever the builder already has. */
-export function addChatOptions<B extends Builder>(builder: B): SlashCommandOptionsOnlyBuilder {
+/** Adds one option per chat option spec (or only those keys), after whatever the builder already has. */
+export function addChatOptions<B extends Builder>(builder: B, only?: readonly (keyof StyleOptions)[]): SlashCommandOptionsOnlyBuilder {
   let b: SlashCommandOptionsOnlyBuilder = builder;
   for (const spec of CHAT_OPTION_SPECS) {
+    if (only && !only.includes(spec.key)) continue;
     const name = spec.chat!;
     switch (spec.kind) {
       case 'enum':

@@ -4,7 +4,7 @@
 // calls run one after another on their own promise chain. Where the messages go is persisted in the
 // job's meta, so a restarted bot finds them again.
 import type { APIMessage } from 'discord.js';
-import { queuedText } from '../chat/format.ts';
+import { jobTitle, queuedText } from '../chat/format.ts';
 import { RERUN_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
@@ -21,7 +21,7 @@ import {
   type OutgoingMessage,
 } from './discord-io.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
-import { cancelRow, finishedProgressMessage, mention, progressMessage, resultMessage, type LiveState } from './messages.ts';
+import { cancelRow, finishedProgressMessage, mention, progressMessage, resultFileBase, resultMessage, type LiveState } from './messages.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
 
 type FinalEvent = Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>;
@@ -365,7 +365,7 @@ export class JobTracker {
     const user = t.job.owner.userId;
     try {
       await this.send(t, {
-        content: `${mention(user)} your ${t.job.options.mode} failed: ${reason}\n${jobTag(t.job.id)}`,
+        content: `${mention(user)} your ${jobTitle(t.job)} failed: ${reason}\n${jobTag(t.job.id)}`,
         mentionUsers: [user],
         replyTo: this.replyTo(meta),
       });
@@ -387,10 +387,10 @@ export class JobTracker {
     while (!this.stopped) {
       let size = 0;
       try {
-        const fitted = await fitForUpload(event.png, limit);
+        const fitted = await fitForUpload(event.png, limit, resultFileBase(t.job));
         size = fitted.file.data.length;
         const m = await this.send(t, {
-          content: resultMessage(t.job, event.runtimeMs, fitted.note),
+          content: resultMessage(t.job, event.runtimeMs, fitted.note, event.summary),
           files: [fitted.file],
           mentionUsers: [user],
           replyTo: this.replyTo(meta),
@@ -432,7 +432,8 @@ export class JobTracker {
         await sleep(wait, this.abort.signal);
       }
     }
-    if (!meta.delivered || !meta.resultMessageId) return;
+    // A sheet is not one image to re-run in another mode: no 🧵/🧱 offers.
+    if (!meta.delivered || !meta.resultMessageId || t.job.sheet) return;
     for (const r of RERUN_REACTIONS) {
       try {
         await this.deps.io.react(meta.postChannelId!, meta.resultMessageId, r.unicode);

@@ -1,7 +1,7 @@
 // The Discord wording around the shared chat texts (src/chat/format.ts): which lines a reply, a
 // progress message and a result carry, and the Cancel button.
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
-import { cancelHint, formatDuration, progressText, queuedText, resultText, settingsText } from '../chat/format.ts';
+import { cancelHint, formatDuration, jobProgressText, jobTitle, queuedText, resultText, settingsText } from '../chat/format.ts';
 import type { JobEvent, JobRecord } from '../jobs/types.ts';
 import { jobTag } from './job-meta.ts';
 
@@ -27,7 +27,7 @@ export function mention(userId: string): string {
 /** The public reply to /stylize once the job is queued. */
 export function replyText(job: JobRecord, position: number, threaded: boolean): string {
   return [
-    `🎨 ${mention(job.owner.userId)} asked for a **${job.options.mode}** — ${queuedText(position)}`,
+    `🎨 ${mention(job.owner.userId)} asked for a **${jobTitle(job)}** — ${queuedText(position)}`,
     `-# ${settingsText(job)}`,
     threaded ? '-# Progress and the result follow in the thread.' : '-# Progress and the result follow below.',
   ].join('\n');
@@ -41,11 +41,12 @@ export interface LiveState {
 }
 
 function header(job: JobRecord): string {
-  return `**${job.options.mode}** for ${mention(job.owner.userId)} · ${job.options.size}px · ${job.options.steps} steps`;
+  const steps = job.sheet ? `${job.options.steps} steps per run` : `${job.options.steps} steps`;
+  return `**${jobTitle(job)}** for ${mention(job.owner.userId)} · ${job.options.size}px · ${steps}`;
 }
 
 export function progressMessage(job: JobRecord, live: LiveState): string {
-  const body = live.progress ? progressText(live.progress) : live.status;
+  const body = live.progress ? jobProgressText(job, live.progress) : live.status;
   return [header(job), body, `-# ${cancelHint()} Or press Cancel.`, jobTag(job.id)].join('\n');
 }
 
@@ -57,6 +58,17 @@ export function finishedProgressMessage(job: JobRecord, event: Extract<JobEvent,
   return [header(job), line, jobTag(job.id)].join('\n');
 }
 
-export function resultMessage(job: JobRecord, runtimeMs: number, note?: string): string {
-  return [`${mention(job.owner.userId)} ${resultText(job, runtimeMs)}`, ...(note ? [`-# ${note}`] : []), jobTag(job.id)].join('\n');
+/** Discord caps a message at 2000 characters; a sheet's summary is clipped to leave room for the rest. */
+const MAX_SUMMARY_CHARS = 1200;
+
+/** The result's text; a sheet's also carries the engine's summary (one line per run). */
+export function resultMessage(job: JobRecord, runtimeMs: number, note?: string, summary?: string): string {
+  const lines = [`${mention(job.owner.userId)} ${resultText(job, runtimeMs)}`];
+  if (job.sheet && summary) lines.push('```', summary.length <= MAX_SUMMARY_CHARS ? summary : `${summary.slice(0, MAX_SUMMARY_CHARS - 1)}…`, '```');
+  return [...lines, ...(note ? [`-# ${note}`] : []), jobTag(job.id)].join('\n');
+}
+
+/** Name of the uploaded result, without its extension. */
+export function resultFileBase(job: JobRecord): string {
+  return job.sheet ? `sheet-${job.sheet.kind}` : 'stylized';
 }

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -26,6 +26,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   user_id TEXT NOT NULL,
   options_json TEXT NOT NULL,
   user_options_json TEXT NOT NULL,
+  -- Sheet jobs: {kind, layers?, combo?} (schema 2).
+  sheet_json TEXT,
   parent_job_id TEXT,
   meta_json TEXT NOT NULL DEFAULT '{}',
   turn INTEGER NOT NULL DEFAULT 0,
@@ -66,6 +68,13 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 `;
 
+/** Brings a database of an older schema up to date; each step is a no-op where already applied. */
+function migrate(db: Db): void {
+  const columns = new Set((db.pragma('table_info(jobs)') as { name: string }[]).map((c) => c.name));
+  // 1 → 2: sheet jobs. Older rows are stylize jobs and keep NULL.
+  if (!columns.has('sheet_json')) db.exec('ALTER TABLE jobs ADD COLUMN sheet_json TEXT');
+}
+
 export function openDatabase(dataDir: string): Db {
   fs.mkdirSync(dataDir, { recursive: true });
   const file = path.join(dataDir, 'stylize.db');
@@ -84,7 +93,10 @@ export function openDatabase(dataDir: string): Db {
     db.close();
     throw new Error(`the job database ${file} was written by a newer stylize (schema ${version} > ${SCHEMA_VERSION})`);
   }
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.transaction(() => {
+    db.exec(SCHEMA);
+    migrate(db);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
   return db;
 }

@@ -113,9 +113,11 @@ export class EngineWorker {
       case 'preview':
         cur.callbacks.onPreview(msg.iteration, Buffer.from(msg.png));
         return;
-      case 'done':
-        cur.settle({ kind: 'completed', png: Buffer.from(msg.png), width: msg.width, height: msg.height, losses: msg.losses, iterations: msg.iterations, runtimeMs: msg.runtimeMs });
+      case 'done': {
+        const { type: _type, jobId: _jobId, ...completed } = msg;
+        cur.settle({ ...completed, kind: 'completed', png: Buffer.from(msg.png) });
         return;
+      }
       case 'error':
         cur.settle(msg.cancelled || cur.cancelled ? { kind: 'cancelled' } : { kind: 'failed', reason: msg.message });
         return;
@@ -179,7 +181,16 @@ export class EngineWorker {
       cur.settle({ kind: 'failed', reason: 'the engine process is not running' });
       return outcome;
     }
-    const msg: ToWorker = { type: 'run', jobId: job.jobId, content: job.content, styles: job.styles, initImage: job.initImage, options: job.options };
+    const msg: ToWorker = {
+      type: 'run',
+      jobId: job.jobId,
+      content: job.content,
+      styles: job.styles,
+      initImage: job.initImage,
+      options: job.options,
+      sheet: job.sheet,
+      contents: job.contents,
+    };
     child.send(msg);
     cur.sent = true;
     cur.timers.push(

@@ -38,6 +38,12 @@ export function checkInputs(inputs: JobInputs | undefined): JobInputs {
   if (inputs.styles.length > MAX_STYLE_IMAGES) throw new Refusal(`a job takes at most ${MAX_STYLE_IMAGES} style images, got ${inputs.styles.length}`);
   const out: JobInputs = { styles: inputs.styles.map((s, i) => asBuffer(s, inputs.styles.length === 1 ? 'style image' : `style image ${i + 1}`)) };
   if (inputs.content !== undefined) out.content = asBuffer(inputs.content, 'content image');
+  if (inputs.contents !== undefined) {
+    if (!Array.isArray(inputs.contents)) throw new Refusal('the content images are not a list');
+    if (inputs.contents.length > MAX_STYLE_IMAGES) throw new Refusal(`a job takes at most ${MAX_STYLE_IMAGES} content images, got ${inputs.contents.length}`);
+    if (inputs.contents.length > 0 && out.content) throw new Refusal('give the content image either as content or in contents, not both');
+    if (inputs.contents.length > 0) out.contents = inputs.contents.map((c, i) => asBuffer(c, inputs.contents!.length === 1 ? 'content image' : `content image ${i + 1}`));
+  }
   return out;
 }
 

@@ -2,7 +2,7 @@
 // Every write is synchronous: submit() must have the job durably stored before it returns.
 import type { StyleOptions } from '../options.ts';
 import type { Db } from './db.ts';
-import type { JobInputs, JobKind, JobOwner, JobRecord, JobState, Platform } from './types.ts';
+import type { JobInputs, JobKind, JobOwner, JobRecord, JobState, Platform, SheetSpec } from './types.ts';
 
 export interface StoredJob {
   record: JobRecord;
@@ -19,6 +19,7 @@ export interface NewJob {
   owner: JobOwner;
   options: StyleOptions;
   userOptions: unknown;
+  sheet?: SheetSpec;
   parentJobId?: string;
   meta: Record<string, unknown>;
   turn: number;
@@ -37,6 +38,7 @@ interface JobRow {
   thread_id: string | null;
   user_id: string;
   options_json: string;
+  sheet_json: string | null;
   parent_job_id: string | null;
   meta_json: string;
   turn: number;
@@ -68,6 +70,7 @@ function toStored(row: JobRow): StoredJob {
     meta: JSON.parse(row.meta_json) as Record<string, unknown>,
     createdAt: row.created_at,
   };
+  if (row.sheet_json !== null) record.sheet = JSON.parse(row.sheet_json) as SheetSpec;
   if (row.parent_job_id !== null) record.parentJobId = row.parent_job_id;
   if (row.started_at !== null) record.startedAt = row.started_at;
   if (row.finished_at !== null) record.finishedAt = row.finished_at;
@@ -95,9 +98,9 @@ export class JobStore {
   constructor(private readonly db: Db) {
     this.insertJob = db.prepare(
       `INSERT INTO jobs (id, kind, state, platform, workspace_id, channel_id, thread_id, user_id, options_json,
-         user_options_json, parent_job_id, meta_json, turn, timeout_sec, created_at)
+         user_options_json, sheet_json, parent_job_id, meta_json, turn, timeout_sec, created_at)
        VALUES (@id, @kind, 'queued', @platform, @workspaceId, @channelId, @threadId, @userId, @options,
-         @userOptions, @parentJobId, @meta, @turn, @timeoutSec, @createdAt)`,
+         @userOptions, @sheet, @parentJobId, @meta, @turn, @timeoutSec, @createdAt)`,
     );
     this.insertInput = db.prepare('INSERT INTO job_inputs (job_id, role, idx, data) VALUES (?, ?, ?, ?)');
     this.selectJob = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
@@ -128,6 +131,7 @@ export class JobStore {
         userId: job.owner.userId,
         options: JSON.stringify(job.options),
         userOptions: JSON.stringify(job.userOptions ?? {}),
+        sheet: job.sheet ? JSON.stringify(job.sheet) : null,
         parentJobId: job.parentJobId ?? null,
         meta: JSON.stringify(job.meta),
         turn: job.turn,
@@ -135,6 +139,7 @@ export class JobStore {
         createdAt: job.createdAt,
       });
       if (inputs.content) this.insertInput.run(job.id, 'content', 0, inputs.content);
+      else inputs.contents?.forEach((c, i) => this.insertInput.run(job.id, 'content', i, c));
       inputs.styles.forEach((s, i) => this.insertInput.run(job.id, 'style', i, s));
       return Number(info.lastInsertRowid);
     });
@@ -155,15 +160,18 @@ export class JobStore {
     return this.selectActive.all().map(toStored);
   }
 
-  /** The kept input images, or undefined once purged. */
+  /** The kept input images, or undefined once purged. Several content images (sheets) come as contents. */
   inputs(id: string): JobInputs | undefined {
     const rows = this.selectInputs.all(id);
     if (rows.length === 0) return undefined;
     const out: JobInputs = { styles: [] };
+    const contents: Buffer[] = [];
     for (const r of rows) {
-      if (r.role === 'content') out.content = r.data;
+      if (r.role === 'content') contents[r.idx] = r.data;
       else out.styles[r.idx] = r.data;
     }
+    if (contents.length === 1) out.content = contents[0];
+    else if (contents.length > 1) out.contents = contents;
     return out;
   }
 

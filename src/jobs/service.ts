@@ -8,7 +8,7 @@ import { formatDuration, formatLosses } from '../chat/format.ts';
 import { engineProcessWasmThreads } from '../engine/backend.ts';
 import type { Progress } from '../engine/types.ts';
 import { logger } from '../log.ts';
-import { OptionsError, type Mode } from '../options.ts';
+import { OptionsError, type Mode, type StyleOptions } from '../options.ts';
 import { openDatabase, type Db } from './db.ts';
 import {
   checkInputs,
@@ -27,10 +27,13 @@ import { effectiveLimits, limitsFromEnv } from './limits.ts';
 import { LocalQueueBackend } from './local-queue.ts';
 import type { JobQueueBackend, QueueHooks } from './queue-backend.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
+import { checkSheetSpec, planSheetRuns, resolveSheetOptions, sheetContents } from './sheet-rules.ts';
 import type {
   Actor,
   CancelResult,
   JobEvent,
+  JobInputs,
+  JobKind,
   JobListener,
   JobOwner,
   JobRecord,
@@ -38,6 +41,7 @@ import type {
   JobSpec,
   Limits,
   Platform,
+  SheetSpec,
   SubmitResult,
 } from './types.ts';
 import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
@@ -78,6 +82,8 @@ interface ActiveJob {
   iterationOffset: number;
   /** Planned iterations of each scale (one entry unless coarse-to-fine). */
   scaleSteps: number[];
+  /** Sheets: iterations of all runs (runs × steps), set when the job starts. */
+  sheetSteps?: number;
   cancelledBy?: string;
 }
 
@@ -88,7 +94,9 @@ function userKey(owner: JobOwner): string {
 }
 
 function snapshot(r: JobRecord): JobRecord {
-  return { ...r, owner: { ...r.owner }, options: { ...r.options }, meta: { ...r.meta } };
+  const copy: JobRecord = { ...r, owner: { ...r.owner }, options: { ...r.options }, meta: { ...r.meta } };
+  if (r.sheet) copy.sheet = { ...r.sheet };
+  return copy;
 }
 
 function newJobId(): string {
@@ -190,6 +198,9 @@ export class LocalJobService implements JobService {
     try {
       const parent = this.store.get(jobId);
       if (!parent) return { ok: false, reason: `there is no job ${jobId}` };
+      if (parent.record.kind === 'sheet') {
+        return { ok: false, reason: `job ${jobId} is a sheet, and sheets are not re-run from reactions: ask for a new sheet instead` };
+      }
       if (parent.record.state === 'queued' || parent.record.state === 'running') {
         return { ok: false, reason: `job ${jobId} is still ${parent.record.state}: re-run it once it has finished` };
       }
@@ -295,16 +306,28 @@ export class LocalJobService implements JobService {
   private trySubmit(spec: JobSpec): SubmitResult {
     if (this.stopped) throw new Refusal('the bot is shutting down: try again in a minute');
     checkOwner(spec.owner);
-    const inputs = checkInputs(spec.inputs);
-    const kind = spec.kind ?? 'stylize';
-    if (kind !== 'stylize') throw new Refusal(`${String(kind)} jobs are not supported yet`);
+    let inputs = checkInputs(spec.inputs);
+    const kind: JobKind = spec.kind ?? (spec.sheet !== undefined ? 'sheet' : 'stylize');
+    if (kind !== 'stylize' && kind !== 'sheet') throw new Refusal(`unknown job kind "${String(kind)}"`);
     const owner: JobOwner = { platform: spec.owner.platform, workspaceId: spec.owner.workspaceId, channelId: spec.owner.channelId, userId: spec.owner.userId };
     if (spec.owner.threadId !== undefined) owner.threadId = spec.owner.threadId;
 
     const ws = this.settings.get(owner.platform, owner.workspaceId);
     const limits = effectiveLimits(this.ceilings, ws.limits);
-    const options = resolveJobOptions(spec.options ?? {}, ws.defaults, limits);
-    checkInputsForOptions(options, inputs);
+    let options: StyleOptions;
+    let sheet: SheetSpec | undefined;
+    if (kind === 'sheet') {
+      sheet = checkSheetSpec(spec.sheet);
+      const contents = sheetContents(inputs);
+      options = resolveSheetOptions(spec.options ?? {}, ws.defaults, limits, sheet, { contents: contents.length, styles: inputs.styles.length }).options;
+      // Stored as content images 0…n-1 whichever way they came.
+      inputs = { contents, styles: inputs.styles };
+    } else {
+      if (spec.sheet !== undefined) throw new Refusal('sheet settings are only for sheet jobs');
+      if (inputs.contents) throw new Refusal('a stylize job takes one content image; several are for sheets');
+      options = resolveJobOptions(spec.options ?? {}, ws.defaults, limits);
+      checkInputsForOptions(options, inputs);
+    }
 
     const key = userKey(owner);
     let mine = 0;
@@ -324,15 +347,16 @@ export class LocalJobService implements JobService {
     let id = newJobId();
     while (this.store.get(id)) id = newJobId();
     const seq = this.store.insert(
-      { id, kind, owner, options, userOptions: spec.options ?? {}, parentJobId: spec.parentJobId, meta, turn, timeoutSec: limits.jobTimeoutSec, createdAt },
+      { id, kind, owner, options, userOptions: spec.options ?? {}, sheet, parentJobId: spec.parentJobId, meta, turn, timeoutSec: limits.jobTimeoutSec, createdAt },
       inputs,
     );
     const record: JobRecord = { id, kind, state: 'queued', owner, options, meta, createdAt };
+    if (sheet) record.sheet = sheet;
     if (spec.parentJobId !== undefined) record.parentJobId = spec.parentJobId;
     const a: ActiveJob = { record, seq, turn, userKey: key, timeoutSec: limits.jobTimeoutSec, resume: false, iterationOffset: 0, scaleSteps: [] };
     this.active.set(id, a);
     const position = this.queue.enqueue({ id, userKey: key, seq, turn, resume: false });
-    logger.info({ job: id, user: key, position, mode: options.mode, size: options.size, steps: options.steps }, 'job queued');
+    logger.info({ job: id, user: key, position, mode: options.mode, sheet: sheet?.kind, size: options.size, steps: options.steps }, 'job queued');
     return { ok: true, job: snapshot(record), position };
   }
 
@@ -379,6 +403,7 @@ export class LocalJobService implements JobService {
       this.finish(a, { kind: 'failed', reason: "the job's images are missing from the database" });
       return undefined;
     }
+    if (a.record.sheet) return this.prepareSheet(a, a.record.sheet, inputs);
     let plan;
     try {
       plan = jobPlan(a.record.options);
@@ -400,13 +425,7 @@ export class LocalJobService implements JobService {
       initImage = cp.png;
       a.iterationOffset = cp.iteration;
     }
-    const startedAt = a.record.startedAt ?? Date.now();
-    this.store.markRunning(jobId, startedAt);
-    a.record.state = 'running';
-    a.record.startedAt = startedAt;
-    a.lastPosition = undefined;
-    this.emit(a, { type: 'started' });
-    logger.info({ job: jobId, resumeAt: a.iterationOffset || undefined }, 'job started');
+    this.markStarted(a);
     return {
       jobId,
       content: inputs.content,
@@ -419,9 +438,53 @@ export class LocalJobService implements JobService {
     };
   }
 
+  /**
+   * A sheet runs from the start again after a restart: its finished cells are not kept, and a
+   * half-done run is worth less than the state it would need.
+   */
+  private prepareSheet(a: ActiveJob, sheet: SheetSpec, inputs: JobInputs): EngineJob | undefined {
+    const contents = sheetContents(inputs);
+    let runs: number;
+    try {
+      runs = planSheetRuns(sheet, contents.length, inputs.styles.length, a.record.options);
+    } catch (e) {
+      this.finish(a, { kind: 'failed', reason: (e as Error).message });
+      return undefined;
+    }
+    a.iterationOffset = 0;
+    a.scaleSteps = [];
+    a.sheetSteps = runs * a.record.options.steps;
+    this.markStarted(a);
+    return {
+      jobId: a.record.id,
+      sheet,
+      contents,
+      styles: inputs.styles,
+      options: { ...a.record.options, saveEvery: 0 },
+      iterationOffset: 0,
+      totalSteps: a.sheetSteps,
+      timeoutMs: a.timeoutSec * 1000,
+    };
+  }
+
+  private markStarted(a: ActiveJob): void {
+    const startedAt = a.record.startedAt ?? Date.now();
+    this.store.markRunning(a.record.id, startedAt);
+    a.record.state = 'running';
+    a.record.startedAt = startedAt;
+    a.lastPosition = undefined;
+    this.emit(a, { type: 'started' });
+    logger.info({ job: a.record.id, resumeAt: a.iterationOffset || undefined }, 'job started');
+  }
+
   private onProgress(jobId: string, p: Progress): void {
     const a = this.active.get(jobId);
     if (!a) return;
+    if (a.sheetSteps !== undefined) {
+      // The engine already counts over all the sheet's runs.
+      this.emit(a, { type: 'progress', iteration: p.iteration, steps: a.sheetSteps, losses: p.losses, elapsedMs: p.elapsedMs, etaMs: p.etaMs });
+      return;
+    }
     // Coarse-to-fine runs count each scale from 0: chat shows one count over the whole job.
     const before = p.scale && p.scale > 1 ? a.scaleSteps.slice(0, p.scale - 1).reduce((x, y) => x + y, 0) : 0;
     this.emit(a, {
@@ -458,9 +521,12 @@ export class LocalJobService implements JobService {
         a.record.state = 'completed';
         const o = a.record.options;
         const summary =
+          outcome.summary ??
           `${o.mode} · ${outcome.width}×${outcome.height} · ${outcome.iterations} ${o.optimizer} iterations in ${formatDuration(outcome.runtimeMs)} · ` +
-          formatLosses(outcome.losses);
-        this.emit(a, { type: 'completed', png: outcome.png, runtimeMs: outcome.runtimeMs, summary });
+            formatLosses(outcome.losses);
+        const event: JobEvent = { type: 'completed', png: outcome.png, runtimeMs: outcome.runtimeMs, summary };
+        if (outcome.report) event.report = outcome.report;
+        this.emit(a, event);
         logger.info({ job: id, runtimeMs: Math.round(outcome.runtimeMs) }, 'job completed');
         break;
       }

@@ -1,5 +1,7 @@
 // The contract between the job layer and the chat adapters. Adapters only see this: no tensors,
 // no child processes. A Redis-backed queue (later issue) implements the same JobService.
+import type { SheetKind } from '../engine/sheet/plan.ts';
+import type { SheetReport } from '../engine/sheet/report.ts';
 import type { Losses } from '../engine/types.ts';
 import type { Mode, OptionsInput, StyleOptions } from '../options.ts';
 
@@ -19,6 +21,17 @@ export interface JobOwner {
 export interface JobInputs {
   content?: Buffer;
   styles: Buffer[];
+  /** Several content images: sheet jobs only (a grid or init sheet has a row per content). */
+  contents?: Buffer[];
+}
+
+/** What a sheet job renders (see src/engine/sheet): the study, and the layers it sweeps. */
+export interface SheetSpec {
+  kind: SheetKind;
+  /** reconstruct/texture: the layers swept, one run each (default conv_1…conv_5). */
+  layers?: string[];
+  /** texture: the layers of the last, combined run (default conv_1,conv_2). */
+  combo?: string[];
 }
 
 export interface JobSpec {
@@ -27,6 +40,8 @@ export interface JobSpec {
   /** The user's options, before admin defaults and limits. */
   options: OptionsInput;
   kind?: JobKind;
+  /** Sheet jobs: which sheet (kind defaults to 'sheet' when this is given). */
+  sheet?: SheetSpec;
   /** Set when this job re-runs another mode on a finished job's inputs. */
   parentJobId?: string;
   /** Adapter-owned data persisted with the job (message ids, interaction token, …). */
@@ -40,6 +55,8 @@ export interface JobRecord {
   owner: JobOwner;
   /** Options after admin defaults, limits and the preset were applied. */
   options: StyleOptions;
+  /** Sheet jobs: which sheet; options are then the base options of every run. */
+  sheet?: SheetSpec;
   parentJobId?: string;
   meta: Record<string, unknown>;
   createdAt: number;
@@ -53,7 +70,8 @@ export type JobEvent =
   | { type: 'started' }
   | { type: 'progress'; iteration: number; steps: number; losses: Losses; elapsedMs: number; etaMs: number }
   | { type: 'preview'; iteration: number; png: Buffer }
-  | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string }
+  /** Sheet jobs carry the engine's report (the numbers of every cell and the layout of the PNG). */
+  | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string; report?: SheetReport }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; by: string }
   | { type: 'resumed' };

@@ -1,12 +1,17 @@
 // IPC messages between the job service and an engine worker process. Buffers travel as Buffers:
 // the worker is forked with serialization: 'advanced' (structured clone), not JSON.
+import type { SheetReport } from '../engine/sheet/report.ts';
 import type { Losses, Progress } from '../engine/types.ts';
 import type { StyleOptions } from '../options.ts';
+import type { SheetSpec } from './types.ts';
 
 export interface EngineJob {
   jobId: string;
   content?: Buffer;
   styles: Buffer[];
+  /** A sheet job: what to render, from these content images (content is then unused). */
+  sheet?: SheetSpec;
+  contents?: Buffer[];
   /** Resuming: the latest preview, started from with init=image. */
   initImage?: Buffer;
   /** Already adjusted: effective saveEvery, and the remaining steps when resuming. */
@@ -18,9 +23,22 @@ export interface EngineJob {
   timeoutMs: number;
 }
 
+/** A finished job. Sheets: the size of the whole sheet, the last run's losses, iterations over all runs. */
+export interface Completed {
+  png: Buffer;
+  width: number;
+  height: number;
+  losses: Losses;
+  iterations: number;
+  runtimeMs: number;
+  /** Sheets: the engine's chat summary and the numbers of every cell. */
+  summary?: string;
+  report?: SheetReport;
+}
+
 export type ToWorker =
   | { type: 'init'; weightsPath: string; backend?: string; wasmThreads?: number }
-  | { type: 'run'; jobId: string; content?: Buffer; styles: Buffer[]; initImage?: Buffer; options: StyleOptions }
+  | { type: 'run'; jobId: string; content?: Buffer; styles: Buffer[]; initImage?: Buffer; options: StyleOptions; sheet?: SheetSpec; contents?: Buffer[] }
   | { type: 'cancel'; jobId: string };
 
 export type FromWorker =
@@ -28,11 +46,11 @@ export type FromWorker =
   | { type: 'fatal'; message: string }
   | { type: 'progress'; jobId: string; progress: Progress }
   | { type: 'preview'; jobId: string; iteration: number; png: Buffer }
-  | { type: 'done'; jobId: string; png: Buffer; width: number; height: number; losses: Losses; iterations: number; runtimeMs: number }
+  | ({ type: 'done'; jobId: string } & Completed)
   | { type: 'error'; jobId: string; message: string; cancelled: boolean };
 
 export type EngineOutcome =
-  | { kind: 'completed'; png: Buffer; width: number; height: number; losses: Losses; iterations: number; runtimeMs: number }
+  | ({ kind: 'completed' } & Completed)
   | { kind: 'failed'; reason: string }
   | { kind: 'cancelled' }
   /** The service is stopping: the job is left running, to resume at the next start. */

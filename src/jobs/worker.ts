@@ -3,11 +3,13 @@
 // so the optimisation never blocks the bot's event loop. Started by engine-worker.ts with fork().
 import * as tf from '@tensorflow/tfjs-core';
 import { runPipeline } from '../engine/pipeline.ts';
+import { runSheetJob } from '../engine/sheet/job.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { createVgg, type Vgg } from '../engine/vgg.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
 import { logger } from '../log.ts';
-import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import type { SheetSpec } from './types.ts';
+import type { Completed, FromWorker, ToWorker } from './worker-protocol.ts';
 
 type InitMessage = Extract<ToWorker, { type: 'init' }>;
 type RunMessage = Extract<ToWorker, { type: 'run' }>;
@@ -53,17 +55,8 @@ async function run(msg: RunMessage): Promise<void> {
   current = { jobId: msg.jobId, abort };
   const { jobId } = msg;
   try {
-    const r = await runPipeline({
-      content: msg.content,
-      styles: msg.styles,
-      initImage: msg.initImage,
-      options: msg.options,
-      vgg,
-      signal: abort.signal,
-      onProgress: (progress) => send({ type: 'progress', jobId, progress }),
-      onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
-    });
-    send({ type: 'done', jobId, png: r.png, width: r.width, height: r.height, losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs });
+    const done = msg.sheet ? await runSheet(msg, msg.sheet, vgg, abort.signal) : await runStylize(msg, vgg, abort.signal);
+    send({ type: 'done', jobId, ...done });
   } catch (e) {
     send({ type: 'error', jobId, message: messageOf(e), cancelled: abort.signal.aborted });
   } finally {
@@ -71,6 +64,47 @@ async function run(msg: RunMessage): Promise<void> {
     // This process lives for many jobs: a tensor count that keeps growing is a leak.
     logger.debug({ job: jobId, tensors: tf.memory().numTensors }, 'engine worker: job done');
   }
+}
+
+async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal): Promise<Completed> {
+  const { jobId } = msg;
+  const r = await runPipeline({
+    content: msg.content,
+    styles: msg.styles,
+    initImage: msg.initImage,
+    options: msg.options,
+    vgg,
+    signal,
+    onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+    onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
+  });
+  return { png: r.png, width: r.width, height: r.height, losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs };
+}
+
+/** Every run of the sheet, one after the other; progress counts over all of them. No previews. */
+async function runSheet(msg: RunMessage, sheet: SheetSpec, vgg: Vgg, signal: AbortSignal): Promise<Completed> {
+  const { jobId } = msg;
+  const r = await runSheetJob({
+    kind: sheet.kind,
+    contents: msg.contents ?? (msg.content ? [msg.content] : []),
+    styles: msg.styles,
+    options: msg.options,
+    sheet: { layers: sheet.layers, combo: sheet.combo },
+    vgg,
+    signal,
+    onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+  });
+  const runs = r.json.cells.filter((c) => c.type === 'run');
+  return {
+    png: r.png,
+    width: r.json.layout.width,
+    height: r.json.layout.height,
+    losses: runs.at(-1)?.losses ?? { content: 0, style: 0, tv: 0, total: 0 },
+    iterations: runs.reduce((n, c) => n + (c.iterations ?? 0), 0),
+    runtimeMs: r.json.runtimeMs,
+    summary: r.summary,
+    report: r.json,
+  };
 }
 
 process.on('message', (msg: ToWorker) => {

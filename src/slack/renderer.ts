@@ -8,12 +8,13 @@
 // its ts) exists. When the share info is there, the file message is indexed too, so reacting on the
 // image works as well.
 import type { webApi } from '@slack/bolt';
-import { cancelHint, formatDuration, progressText, resultText } from '../chat/format.ts';
+import { cancelHint, formatDuration, jobProgressText, jobTitle, resultText } from '../chat/format.ts';
 import { RERUN_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import { escapeMrkdwn, mentionOrName, statusBlocks } from './blocks.ts';
 import { jobMetadata, type JobMessageIndex, type JobMessageRole } from './job-messages.ts';
+import { aSheet } from '../jobs/sheet-rules.ts';
 import { tellUser } from './notify.ts';
 
 const log = logger.child({ module: 'slack' });
@@ -211,7 +212,7 @@ export class SlackJobRenderer {
     view.lastUpdateAt = Date.now();
     this.enqueue(view, async () => {
       await this.ensureRoot(view);
-      await this.putProgress(view, progressText(p), true);
+      await this.putProgress(view, jobProgressText(view.job, p), true);
     });
   }
 
@@ -236,10 +237,11 @@ export class SlackJobRenderer {
       const last = view.lastProgress;
       if (event.type === 'completed') {
         if (view.meta.progressTs && last) {
-          await attempt('finish the progress message', () => this.putProgress(view, `Finished.\n${progressText({ ...last, iteration: last.steps, etaMs: 0 })}`, false));
+          await attempt('finish the progress message', () => this.putProgress(view, `Finished.\n${jobProgressText(job, { ...last, iteration: last.steps, etaMs: 0 })}`, false));
         }
         const uploaded = await attempt('upload the result', async () => {
-          const fileTs = await this.upload(view, event.png, `stylize-${job.id}.png`, `Stylized (${job.options.mode})`);
+          const [name, title] = job.sheet ? [`sheet-${job.sheet.kind}-${job.id}.png`, `${jobTitle(job)}`] : [`stylize-${job.id}.png`, `Stylized (${job.options.mode})`];
+          const fileTs = await this.upload(view, event.png, name, title);
           if (fileTs) {
             view.meta.fileTs = fileTs;
             this.opts.index.set(view.meta.channel, fileTs, { jobId: job.id, role: 'file' });
@@ -251,19 +253,22 @@ export class SlackJobRenderer {
           if (!ts) return;
           view.meta.resultTs = ts;
           this.persist(view);
+          // A sheet is not one image to re-run in another mode: no reactions offered.
+          if (job.sheet) return;
           for (const r of RERUN_REACTIONS) {
             await attempt(`add the ${r.slackName} reaction`, () => this.opts.client.reactions.add({ channel: view.meta.channel, timestamp: ts, name: r.slackName }));
           }
         });
         await this.updateRoot(view, this.rootText(view, `done in ${formatDuration(event.runtimeMs)}, result in the thread.`), false, ':white_check_mark:');
       } else if (event.type === 'failed') {
-        await attempt('post the failure', () => this.post(view, `Stylizing failed: ${event.reason}`, statusBlocks(`:warning: Stylizing failed: ${escapeMrkdwn(event.reason)}`, job.id, false)));
-        if (view.meta.progressTs && last) await attempt('stop the progress message', () => this.putProgress(view, `Stopped.\n${progressText(last)}`, false));
+        const what = job.sheet ? `The ${jobTitle(job)}` : 'Stylizing';
+        await attempt('post the failure', () => this.post(view, `${what} failed: ${event.reason}`, statusBlocks(`:warning: ${what} failed: ${escapeMrkdwn(event.reason)}`, job.id, false)));
+        if (view.meta.progressTs && last) await attempt('stop the progress message', () => this.putProgress(view, `Stopped.\n${jobProgressText(job, last)}`, false));
         await this.updateRoot(view, this.rootText(view, `failed: ${escapeMrkdwn(event.reason)}`), false, ':warning:');
       } else {
         const by = mentionOrName(event.by);
         await attempt('post the cancellation', () => this.post(view, `Cancelled by ${by}.`, statusBlocks(`:x: Cancelled by ${by}.`, job.id, false)));
-        if (view.meta.progressTs && last) await attempt('stop the progress message', () => this.putProgress(view, `Cancelled.\n${progressText(last)}`, false));
+        if (view.meta.progressTs && last) await attempt('stop the progress message', () => this.putProgress(view, `Cancelled.\n${jobProgressText(job, last)}`, false));
         await this.updateRoot(view, this.rootText(view, `cancelled by ${by}.`), false, ':x:');
       }
     });
@@ -271,7 +276,7 @@ export class SlackJobRenderer {
 
   private rootText(view: JobView, status: string): string {
     const job = view.job;
-    const what = job.parentJobId ? `Re-running as ${job.options.mode}` : 'Stylizing';
+    const what = job.sheet ? `Rendering ${aSheet(job.sheet.kind)}` : job.parentJobId ? `Re-running as ${job.options.mode}` : 'Stylizing';
     return `${what} for <@${job.owner.userId}>… ${status}`;
   }
 

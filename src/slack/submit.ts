@@ -2,7 +2,7 @@
 // renderer takes over from there; nothing here waits for the job itself.
 import type { webApi } from '@slack/bolt';
 import type { OptionsInput } from '../options.ts';
-import type { SubmitResult } from '../jobs/types.ts';
+import type { JobInputs, SheetSpec, SubmitResult } from '../jobs/types.ts';
 import type { SlackDeps } from './context.ts';
 import { downloadSlackImage, type SlackFile } from './files.ts';
 import type { SlackJobMeta } from './renderer.ts';
@@ -15,21 +15,40 @@ export interface SlackJobRequest {
   threadTs?: string;
   contentFile?: SlackFile;
   styleFile?: SlackFile;
+  /** A sheet job: what to render, from these images (contentFile and styleFile are then unused). */
+  sheet?: SheetSpec;
+  contentFiles?: SlackFile[];
+  styleFiles?: SlackFile[];
   options: OptionsInput;
+}
+
+/** "The style image", or "Style image 2" among several. */
+function label(role: 'content' | 'style', index: number, count: number): string {
+  if (count === 1) return `The ${role} image`;
+  return `${role === 'content' ? 'Content' : 'Style'} image ${index + 1}`;
 }
 
 /** Throws SlackInputError (a message for the user) when an image cannot be used. */
 export async function submitSlackJob(deps: SlackDeps, client: webApi.WebClient, req: SlackJobRequest): Promise<SubmitResult> {
   const download = (file: SlackFile, label: string) =>
     downloadSlackImage(file, { botToken: deps.botToken, client, limits: deps.settings, label, apiUrl: deps.apiUrl });
-  const [content, style] = await Promise.all([
-    req.contentFile ? download(req.contentFile, 'The content image') : undefined,
-    req.styleFile ? download(req.styleFile, 'The style image') : undefined,
-  ]);
+  let inputs: JobInputs;
+  if (req.sheet) {
+    const all = (role: 'content' | 'style', files: SlackFile[] = []) => Promise.all(files.map((f, i) => download(f, label(role, i, files.length))));
+    const [contents, styles] = await Promise.all([all('content', req.contentFiles), all('style', req.styleFiles)]);
+    inputs = { contents, styles };
+  } else {
+    const [content, style] = await Promise.all([
+      req.contentFile ? download(req.contentFile, 'The content image') : undefined,
+      req.styleFile ? download(req.styleFile, 'The style image') : undefined,
+    ]);
+    inputs = { ...(content ? { content } : {}), styles: style ? [style] : [] };
+  }
   const meta: SlackJobMeta = { teamId: req.teamId, channel: req.channel, ...(req.threadTs ? { threadTs: req.threadTs } : {}) };
   const result = deps.jobs.submit({
     owner: { platform: 'slack', workspaceId: req.teamId, channelId: req.channel, userId: req.userId, ...(req.threadTs ? { threadId: req.threadTs } : {}) },
-    inputs: { ...(content ? { content } : {}), styles: style ? [style] : [] },
+    ...(req.sheet ? { kind: 'sheet' as const, sheet: req.sheet } : {}),
+    inputs,
     options: req.options,
     meta: { slack: meta },
   });

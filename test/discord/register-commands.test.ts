@@ -59,11 +59,11 @@ describe('registerCommands against the fake Discord', () => {
 
   test('guild registration: one bulk PUT with the generated commands', async () => {
     const n = await registerCommands({ token: fake.token, applicationId: fake.appId, guildId: fake.guildId, apiUrl: fake.apiUrl });
-    expect(n).toBe(3);
+    expect(n).toBe(4);
     const put = fake.requests.find((r) => r.method === 'PUT' && r.path === `/applications/${fake.appId}/guilds/${fake.guildId}/commands`)!;
     expect(put.headers.authorization).toBe(`Bot ${fake.token}`);
     const commands = put.body as CommandBody[];
-    expect(commands.map((c) => c.name).sort()).toEqual(['stylize', 'stylize-config', 'stylize-queue']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['stylize', 'stylize-config', 'stylize-queue', 'stylize-sheet']);
 
     const stylize = commands.find((c) => c.name === 'stylize')!;
     const byName = new Map(stylize.options!.map((o) => [o.name, o]));
@@ -83,6 +83,14 @@ describe('registerCommands against the fake Discord', () => {
     expect(stylize.options!.length).toBe(2 + CHAT_OPTION_SPECS.length);
     expect(stylize.contexts?.sort()).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM].sort());
 
+    // /stylize-sheet: the kind first (required), three images per role, layers, and a few run options.
+    const sheet = commands.find((c) => c.name === 'stylize-sheet')!;
+    expect(sheet.options![0]).toMatchObject({ name: 'kind', type: ApplicationCommandOptionType.String, required: true });
+    expect(sheet.options![0].choices!.map((c) => c.value)).toEqual(['reconstruct', 'texture', 'init', 'grid']);
+    expect(sheet.options!.slice(1).map((o) => o.name)).toEqual(['content', 'content2', 'content3', 'style', 'style2', 'style3', 'layers', 'combo', 'preset', 'size', 'steps', 'seed']);
+    expect(sheet.options!.slice(1, 7).every((o) => o.type === ApplicationCommandOptionType.Attachment && !o.required)).toBe(true);
+    expect(sheet.options!.find((o) => o.name === 'steps')).toMatchObject({ type: ApplicationCommandOptionType.Integer, min_value: 0 });
+
     const config = commands.find((c) => c.name === 'stylize-config')!;
     expect(config.default_member_permissions).toBe(PermissionFlagsBits.ManageGuild.toString());
     expect(config.contexts).toEqual([InteractionContextType.Guild]);
@@ -93,7 +101,7 @@ describe('registerCommands against the fake Discord', () => {
 
   test('global registration without a guild id', async () => {
     await registerCommands({ token: fake.token, applicationId: fake.appId, apiUrl: fake.apiUrl });
-    expect(fake.commands.get('global')).toHaveLength(3);
+    expect(fake.commands.get('global')).toHaveLength(4);
   });
 
   test('a wrong token is a clear error', async () => {

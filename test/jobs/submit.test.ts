@@ -76,7 +76,8 @@ describe('submit', () => {
     expect(reason(svc.submit({ owner: owner('a'), inputs: { content: inputs.content, styles: [] }, options: { mode: 'texture' } }))).toBe('texture needs at least one style image');
     expect(reason(svc.submit({ owner: owner('a'), inputs: { content: Buffer.alloc(0), styles: inputs.styles }, options: {} }))).toBe('the content image is empty');
     expect(reason(svc.submit({ owner: { ...owner('a'), userId: '' }, inputs, options: {} }))).toBe("the job's owner has no userId");
-    expect(reason(svc.submit({ owner: owner('a'), inputs, options: {}, kind: 'sheet' }))).toBe('sheet jobs are not supported yet');
+    expect(reason(svc.submit({ owner: owner('a'), inputs, options: {}, kind: 'sheet' }))).toBe('a sheet job needs a sheet kind: reconstruct, texture, init, grid');
+    expect(reason(svc.submit({ owner: owner('a'), inputs, options: {}, kind: 'collage' as never }))).toBe('unknown job kind "collage"');
     expect(svc.queueLength()).toBe(0);
   });
 
