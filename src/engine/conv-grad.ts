@@ -64,10 +64,18 @@ export function convInputGrad(dy: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
   return tf.conv2d(dy, conv.flipped, 1, 'same');
 }
 
+// tf.fused.conv2d splits itself into conv2d + add + relu whenever a gradient is being recorded
+// (it cannot differentiate the fused kernel), which costs two extra passes over the activations.
+// The gradient here is custom, so the fused kernel is called directly.
+function fusedConv(x: tf.Tensor4D, conv: FrozenConv, activation: 'linear' | 'relu'): tf.Tensor4D {
+  const attrs = { strides: [1, 1], pad: 'same', dataFormat: 'NHWC', dilations: [1, 1], activation, leakyreluAlpha: 0.2 };
+  return tf.engine().runKernel('FusedConv2D', { x, filter: conv.filter, bias: conv.bias }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor4D;
+}
+
 /** conv(x) + bias, pre-activation. */
 export function frozenConv2d(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
   return unaryCustomGrad((input: tf.Tensor4D) => ({
-    value: tf.fused.conv2d({ x: input, filter: conv.filter, bias: conv.bias, strides: 1, pad: 'same' }),
+    value: fusedConv(input, conv, 'linear'),
     gradFunc: (dy: tf.Tensor4D) => convInputGrad(dy, conv),
   }))(x);
 }
@@ -78,11 +86,17 @@ export function frozenConv2d(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
  */
 export function frozenConv2dRelu(x: tf.Tensor4D, conv: FrozenConv): tf.Tensor4D {
   return unaryCustomGrad((input: tf.Tensor4D, save) => {
-    const y = tf.fused.conv2d({ x: input, filter: conv.filter, bias: conv.bias, strides: 1, pad: 'same', activation: 'relu' });
+    const y = fusedConv(input, conv, 'relu');
     save([y]);
-    return {
-      value: y,
-      gradFunc: (dy: tf.Tensor4D, saved) => convInputGrad(tf.mul(dy, tf.step(saved[0])), conv),
-    };
+    return { value: y, gradFunc: (dy: tf.Tensor4D, [saved]) => convInputGrad(tf.mul(dy, tf.step(saved)), conv) };
+  })(x);
+}
+
+/** ReLU with the mask taken from its output, holding only the output for the backward pass. */
+export function reluFromOutput(x: tf.Tensor4D): tf.Tensor4D {
+  return unaryCustomGrad((input: tf.Tensor4D, save) => {
+    const y = tf.relu(input);
+    save([y]);
+    return { value: y, gradFunc: (dy: tf.Tensor4D, [saved]) => tf.mul(dy, tf.step(saved)) };
   })(x);
 }

@@ -12,13 +12,13 @@ export function gram(features: tf.Tensor4D): tf.Tensor2D {
   if (n !== 1) throw new Error(`gram: batch of ${n}, expected 1`);
   const scale = c * h * w;
   return unaryCustomGrad((input: tf.Tensor4D, save) => {
+    save([input]);
     const f = tf.reshape(input, [h * w, c]) as tf.Tensor2D;
-    save([f]);
     return {
       value: tf.div(tf.matMul(tf.transpose(f), f), scale) as tf.Tensor2D,
-      gradFunc: (dy: tf.Tensor2D, saved) => {
+      gradFunc: (dy: tf.Tensor2D, [saved]) => {
         const sym = tf.div(tf.add(dy, tf.transpose(dy)), scale) as tf.Tensor2D;
-        return tf.reshape(tf.matMul(saved[0] as tf.Tensor2D, sym), [n, h, w, c]);
+        return tf.reshape(tf.matMul(tf.reshape(saved, [h * w, c]) as tf.Tensor2D, sym), [n, h, w, c]);
       },
     };
   })(features);

@@ -2,8 +2,8 @@
 // computed once and kept, the weighted loss of an image, and one loss+gradient evaluation.
 import * as tf from '@tensorflow/tfjs-core';
 import { canonicalLayer, VGG_LAYER_NAMES, type StyleOptions } from '../options.ts';
-import './gradients.ts';
 import { contentLoss } from './content-loss.ts';
+import { recordWithoutCopies } from './custom-grad.ts';
 import { gram } from './gram.ts';
 import { blendedGram, normaliseBlend, styleLoss } from './style-loss.ts';
 import { tvLoss } from './tv-loss.ts';
@@ -123,20 +123,26 @@ export function createObjective(
     }
     if (useStyle) {
       // One style image at a time, so only one set of activations is alive at once.
-      const perImage = styles.map((s) =>
-        tf.tidy(() => {
-          const feats = vgg.features(toTensor(s), styleLayers, o.pooling);
-          return styleLayers.map((l) => gram(feats[l]));
-        }),
-      );
-      styleLayers.forEach((l, j) => {
-        styleTargets[l] = blendedGram(
-          perImage.map((grams) => grams[j]),
-          blend,
-        );
-        kept.push(styleTargets[l]);
-      });
-      perImage.flat().forEach((g) => g.dispose());
+      const perImage: tf.Tensor2D[][] = [];
+      try {
+        for (const s of styles) {
+          perImage.push(
+            tf.tidy(() => {
+              const feats = vgg.features(toTensor(s), styleLayers, o.pooling);
+              return styleLayers.map((l) => gram(feats[l]));
+            }),
+          );
+        }
+        styleLayers.forEach((l, j) => {
+          styleTargets[l] = blendedGram(
+            perImage.map((grams) => grams[j]),
+            blend,
+          );
+          kept.push(styleTargets[l]);
+        });
+      } finally {
+        perImage.flat().forEach((g) => g.dispose());
+      }
     }
   } catch (e) {
     kept.forEach((t) => t.dispose());
@@ -164,11 +170,13 @@ export function createObjective(
       let parts: tf.Tensor | undefined;
       let result: { value: tf.Scalar; grad: tf.Tensor } | undefined;
       try {
-        result = tf.valueAndGrad((img: tf.Tensor) => {
-          const t = terms(img as tf.Tensor4D);
-          parts = tf.keep(tf.stack([t.content, t.style, t.tv, t.total]));
-          return t.total;
-        })(image);
+        result = recordWithoutCopies(() =>
+          tf.valueAndGrad((img: tf.Tensor) => {
+            const t = terms(img as tf.Tensor4D);
+            parts = tf.keep(tf.stack([t.content, t.style, t.tv, t.total]));
+            return t.total;
+          })(image),
+        );
         const [values, grad] = await Promise.all([parts!.data(), result.grad.data()]);
         return {
           losses: { content: values[0], style: values[1], tv: values[2], total: values[3] },

@@ -2,8 +2,9 @@
 // kept across runs; `features` evaluates only as deep as the deepest requested layer.
 import * as tf from '@tensorflow/tfjs-core';
 import { VGG_BLOCKS, VGG_LAYER_NAMES } from '../options.ts';
-import './gradients.ts';
-import { createFrozenConv, frozenConv2d, frozenConv2dRelu, type FrozenConv } from './conv-grad.ts';
+import { createFrozenConv, frozenConv2d, frozenConv2dRelu, reluFromOutput, type FrozenConv } from './conv-grad.ts';
+import { heldForBackward } from './custom-grad.ts';
+import { avgPool2x2, maxPool2x2 } from './pool.ts';
 import { EngineError, type VggWeights } from './types.ts';
 import type { Pooling } from '../options.ts';
 
@@ -76,36 +77,47 @@ export function createVgg(weights: VggWeights): Vgg {
         if (!VGG_LAYER_NAMES.includes(name)) throw new EngineError(`unknown VGG layer "${name}"`);
       }
       const out: Record<string, tf.Tensor4D> = {};
+      const outputs = new Set<tf.Tensor>();
       if (wanted.size === 0) return out;
       let remaining = wanted.size;
-      let h = tf.div(tf.sub(x, mean), std) as tf.Tensor4D;
+      const centred = tf.sub(x, mean);
+      let h = tf.div(centred, std) as tf.Tensor4D;
+      centred.dispose();
+      // Each intermediate is freed once the next layer has consumed it, unless an op holds it for
+      // the backward pass (custom-grad.ts; tfjs's own save keeps copies), so a forward-only call
+      // (the targets) holds about two layers at a time.
+      const advance = (next: tf.Tensor4D) => {
+        if (!outputs.has(h) && !heldForBackward(h)) h.dispose();
+        h = next;
+      };
+      const keepAs = (name: string, t: tf.Tensor4D) => {
+        out[name] = t;
+        outputs.add(t);
+        remaining--;
+      };
       for (const step of STEPS) {
         if (step.kind === 'pool') {
           if (h.shape[1] < 2 || h.shape[2] < 2) {
             throw new EngineError(`a ${x.shape[2]}×${x.shape[1]} image is too small for ${step.names[0]}: it would have no pixels left`);
           }
-          h = pooling === 'max' ? tf.maxPool(h, 2, 2, 'valid') : tf.avgPool(h, 2, 2, 'valid');
-          if (wanted.has(step.names[0])) {
-            out[step.names[0]] = h;
-            remaining--;
-          }
+          advance(pooling === 'max' ? maxPool2x2(h) : avgPool2x2(h));
+          if (wanted.has(step.names[0])) keepAs(step.names[0], h);
         } else {
           const [convName, reluName] = step.names;
           if (wanted.has(convName)) {
             const pre = frozenConv2d(h, convs[step.conv]);
-            out[convName] = pre;
-            remaining--;
-            h = tf.relu(pre);
+            keepAs(convName, pre);
+            advance(pre);
+            if (remaining === 0) break;
+            advance(reluFromOutput(pre));
           } else {
-            h = frozenConv2dRelu(h, convs[step.conv]);
+            advance(frozenConv2dRelu(h, convs[step.conv]));
           }
-          if (wanted.has(reluName)) {
-            out[reluName] = h;
-            remaining--;
-          }
+          if (wanted.has(reluName)) keepAs(reluName, h);
         }
         if (remaining === 0) break;
       }
+      if (!outputs.has(h) && !heldForBackward(h)) h.dispose();
       return out;
     },
     dispose() {

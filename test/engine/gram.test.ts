@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/engine/backend.ts';
-import '../../src/engine/gradients.ts';
 import { gram } from '../../src/engine/gram.ts';
 import { mulberry32 } from '../../src/engine/prng.ts';
 import { naiveGram } from '../helpers/naive-vgg.ts';
