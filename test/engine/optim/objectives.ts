@@ -25,12 +25,17 @@ function clamp01(x: Float32Array): void {
   for (let i = 0; i < x.length; i++) x[i] = Math.min(1, Math.max(0, x[i]));
 }
 
-/** Chained Rosenbrock Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², from (−1.2, 1, −1.2, 1, …). */
-export function rosenbrock(n: number): TestProblem {
+/**
+ * Chained Rosenbrock Σ 100(x_{i+1} − x_i²)² + (1 − x_i)², from (−1.2, 1, −1.2, 1, …), or with a
+ * seed, from that point plus uniform noise in ±0.5.
+ */
+export function rosenbrock(n: number, seed?: number): TestProblem {
+  const rnd = random(seed ?? 0);
+  const start = Float32Array.from({ length: n }, (_, i) => (i % 2 === 0 ? -1.2 : 1) + (seed === undefined ? 0 : rnd() - 0.5));
   return {
-    name: `rosenbrock n=${n}`,
+    name: `rosenbrock n=${n}${seed === undefined ? '' : ` seed=${seed}`}`,
     n,
-    x0: () => Float32Array.from({ length: n }, (_, i) => (i % 2 === 0 ? -1.2 : 1)),
+    x0: () => start.slice(),
     f: async (x) => {
       const grad = new Float64Array(n);
       let loss = 0;
@@ -132,7 +137,7 @@ export function sumOfSines(n: number, seed = 3): TestProblem {
  * A miniature style loss: X (C×N, clamped to [0,1]) should have the Gram matrix XXᵀ/N of a random
  * target; loss = mean of the squared Gram differences, as the engine's style loss.
  */
-export function gramMatching(channels: number, pixels: number, seed = 4): TestProblem {
+export function gramMatching(channels: number, pixels: number, seed = 4, weight = 1): TestProblem {
   const rnd = random(seed);
   const C = channels;
   const N = pixels;
@@ -149,15 +154,15 @@ export function gramMatching(channels: number, pixels: number, seed = 4): TestPr
   const target = gram(Float64Array.from({ length: C * N }, () => rnd() ** 2));
   const start = Float32Array.from({ length: C * N }, () => rnd());
   return {
-    name: `gram matching ${C}×${N}`,
+    name: `gram matching ${C}×${N}${weight === 1 ? '' : ` ×${weight}`}`,
     n: C * N,
     x0: () => start.slice(),
     f: async (x) => {
       clamp01(x);
       const e = gram(x).map((v, i) => v - target[i]);
-      const loss = e.reduce((s, v) => s + v * v, 0) / (C * C);
+      const loss = (weight * e.reduce((s, v) => s + v * v, 0)) / (C * C);
       const grad = new Float32Array(C * N);
-      const k = 4 / (C * C * N);
+      const k = (4 * weight) / (C * C * N);
       for (let a = 0; a < C; a++)
         for (let j = 0; j < N; j++) {
           let s = 0;
