@@ -68,6 +68,33 @@ const numberList = z.union([z.string(), z.array(z.number())]).transform((v, ctx)
   return parts;
 });
 
+/**
+ * Coarse-to-fine sizes: whole pixel counts, strictly increasing (the last is the output size). How
+ * small a scale may be depends on the layers, so the engine's scale plan checks the lower bound.
+ */
+const sizeList = z.union([z.string(), z.array(z.number())]).transform((v, ctx) => {
+  const parts = Array.isArray(v) ? v : v.split(',').map((s) => Number(s.trim()));
+  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 1 || n > MAX_SIZE)) {
+    ctx.addIssue({ code: 'custom', message: `comma-separated sizes in pixels (at most ${MAX_SIZE}), e.g. 256,512,1024` });
+    return z.NEVER;
+  }
+  if (parts.some((n, i) => i > 0 && n <= parts[i - 1])) {
+    ctx.addIssue({ code: 'custom', message: 'increasing sizes, from the coarsest to the output size' });
+    return z.NEVER;
+  }
+  return parts;
+});
+
+/** Iterations per coarse-to-fine scale. */
+const stepList = z.union([z.string(), z.array(z.number())]).transform((v, ctx) => {
+  const parts = Array.isArray(v) ? v : v.split(',').map((s) => Number(s.trim()));
+  if (parts.length === 0 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > MAX_STEPS)) {
+    ctx.addIssue({ code: 'custom', message: `a comma-separated list of whole numbers from 0 to ${MAX_STEPS}` });
+    return z.NEVER;
+  }
+  return parts;
+});
+
 const bool = z.union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'])]).transform((v) =>
   typeof v === 'boolean' ? v : ['true', 'yes', 'on', '1'].includes(v),
 );
@@ -95,6 +122,8 @@ export interface OptionSpec {
 
 export const MAX_SIZE = 4096;
 export const MAX_STEPS = 10000;
+/** Most coarse-to-fine scales --multires accepts (4096 px down to 32 px). */
+export const MAX_SCALES = 8;
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'mode', flag: 'mode', chat: 'mode', kind: 'enum', choices: MODES, admin: true, schema: z.enum(MODES),
@@ -105,6 +134,14 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'longer side of the output in pixels' },
   { key: 'steps', flag: 'steps', chat: 'steps', kind: 'int', min: 0, max: MAX_STEPS, admin: true, schema: int(0, MAX_STEPS),
     description: 'optimisation iterations (loss evaluations for L-BFGS)' },
+  { key: 'scales', flag: 'scales', kind: 'numbers', admin: false, schema: sizeList,
+    description: 'coarse-to-fine: optimise at these sizes in turn, e.g. 256,512,1024 (the last is the output size; --steps at each, or a list: --steps 300,150,75)' },
+  { key: 'multires', flag: 'multires', kind: 'int', min: 1, max: MAX_SCALES, admin: false, schema: int(1, MAX_SCALES),
+    description: 'coarse-to-fine in N scales, each twice the previous, ending at --size (1: off)' },
+  { key: 'scaleSteps', flag: 'scale-steps', kind: 'numbers', admin: false, schema: stepList,
+    description: 'iterations at each scale, coarsest first (what --steps 300,150,75 sets)' },
+  { key: 'multiresAbove', flag: 'multires-above', kind: 'int', min: 0, max: MAX_SIZE, admin: true, schema: int(0, MAX_SIZE),
+    description: 'coarse-to-fine by default above this size: scales halve down to at least 128 px (0: never)' },
   { key: 'contentLayers', flag: 'content-layers', kind: 'layers', admin: true, schema: layerList,
     description: 'comma-separated content layers, e.g. relu4_2 or conv_4' },
   { key: 'styleLayers', flag: 'style-layers', kind: 'layers', admin: true, schema: layerList,
@@ -143,7 +180,16 @@ export interface StyleOptions {
   mode: Mode;
   preset: Preset;
   size: number;
+  /** Iterations; per scale in a coarse-to-fine run unless scaleSteps is set, whose sum it then is. */
   steps: number;
+  /** Coarse-to-fine sizes (long side), increasing; the last equals size. */
+  scales?: number[];
+  /** Coarse-to-fine in this many scales, each twice the previous, ending at size. */
+  multires?: number;
+  /** Iterations per scale, coarsest first. */
+  scaleSteps?: number[];
+  /** Coarse-to-fine without scales/multires when size is above this (0: never). */
+  multiresAbove: number;
   contentLayers: string[];
   styleLayers: string[];
   contentWeight: number;
@@ -196,6 +242,7 @@ export const BASE_DEFAULTS: Omit<StyleOptions, keyof PresetValues> = {
   preset: 'gatys',
   size: 512,
   steps: 300,
+  multiresAbove: 0,
   tvWeight: 0,
   lr: 0.02,
   lbfgsHistory: 100,
@@ -262,5 +309,26 @@ export function resolveOptions(user: OptionsInput = {}, adminDefaults: OptionsIn
   // starting a reconstruction from the content image would already be the optimum.
   if (resolved.mode !== 'transfer' && explicit.init === undefined) resolved.init = 'noise';
   if (resolved.styleBlend && resolved.styleBlend.every((w) => w === 0)) throw new OptionsError('style-blend: the weights must not all be 0');
+  resolveCoarseToFine(resolved, explicit);
   return resolved;
+}
+
+/** The last of `scales` is the output size and a per-scale step list sets the total: both kept consistent here. */
+function resolveCoarseToFine(resolved: StyleOptions, explicit: Partial<StyleOptions>): void {
+  if (resolved.scales && resolved.multires !== undefined) throw new OptionsError('multires: scales already chooses the scales, give one of them');
+  if (resolved.scales) {
+    const last = resolved.scales[resolved.scales.length - 1];
+    if (explicit.size !== undefined && explicit.size !== last) {
+      throw new OptionsError(`scales: the last (${last}) is the output size, but size is ${explicit.size}; give one of them`);
+    }
+    resolved.size = last;
+  }
+  if (resolved.scaleSteps) {
+    const total = resolved.scaleSteps.reduce((a, b) => a + b, 0);
+    if (explicit.steps !== undefined && explicit.steps !== total) {
+      throw new OptionsError(`scale-steps: they add up to ${total} iterations, but steps is ${explicit.steps}; give one of them`);
+    }
+    if (total > MAX_STEPS) throw new OptionsError(`scale-steps: ${total} iterations in all, more than ${MAX_STEPS}`);
+    resolved.steps = total;
+  }
 }

@@ -46,7 +46,7 @@ const PARSE_CONFIG: OptionsConfig = (() => {
 export const KNOWN_FLAGS: readonly string[] = [...IO_FLAGS.map((f) => f.name), ...OPTION_SPECS.map((s) => s.flag)];
 
 /** `--steps: got …` for a schema message that starts with the flag name. */
-function withDashes(message: string): string {
+export function withDashes(message: string): string {
   const flag = message.split(':')[0];
   return SPEC_BY_FLAG.has(flag) ? `--${message}` : message;
 }
@@ -56,6 +56,25 @@ function optionValue<K extends keyof StyleOptions>(key: K, value: unknown): Styl
     return parseOption(key, value);
   } catch (e) {
     throw new UsageError(withDashes(oneLine(e)));
+  }
+}
+
+/**
+ * `--steps 300,150,75` is one count per coarse-to-fine scale (scaleSteps, whose sum becomes steps);
+ * `--steps 300` a count for every scale. The later of --steps and --scale-steps wins, as for any flag.
+ */
+function stepsValue(input: OptionsInput, key: 'steps' | 'scaleSteps', raw: string | undefined): void {
+  if (key === 'scaleSteps' || raw?.includes(',')) {
+    try {
+      input.scaleSteps = parseOption('scaleSteps', raw);
+    } catch (e) {
+      if (key === 'scaleSteps') throw new UsageError(withDashes(oneLine(e)));
+      throw new UsageError(`--steps: got ${JSON.stringify(raw)}, expected a whole number, or one per scale such as 300,150,75`);
+    }
+    delete input.steps;
+  } else {
+    input.steps = optionValue('steps', raw);
+    delete input.scaleSteps;
   }
 }
 
@@ -167,6 +186,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     const spec = SPEC_BY_FLAG.get(negated ? t.name.slice(NEGATION.length) : t.name);
     if (!spec) continue;
     const raw = spec.kind === 'boolean' ? !negated : t.value;
+    if (spec.key === 'steps' || spec.key === 'scaleSteps') {
+      stepsValue(input, spec.key, raw as string | undefined);
+      continue;
+    }
     (input as Record<string, unknown>)[spec.key] = optionValue(spec.key, raw);
   }
 

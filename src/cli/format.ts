@@ -12,9 +12,14 @@ export function formatLosses(l: Losses): string {
   return `total ${formatLoss(l.total)}  content ${formatLoss(l.content)}  style ${formatLoss(l.style)}  tv ${formatLoss(l.tv)}`;
 }
 
-/** `iter 50/300  total …  content …  style …  tv …  (1.23 s/it)` */
+/** `scale 2/3  ` in a coarse-to-fine run, else nothing. */
+export function formatScale(p: Progress): string {
+  return p.scale !== undefined && p.scales !== undefined ? `scale ${p.scale}/${p.scales}  ` : '';
+}
+
+/** `iter 50/300  total …  content …  style …  tv …  (1.23 s/it)`, after `scale 2/3  ` in a coarse-to-fine run. */
 export function formatProgressLine(p: Progress): string {
-  return `iter ${p.iteration}/${p.steps}  ${formatLosses(p.losses)}  (${(p.iterationMs / 1000).toFixed(2)} s/it)`;
+  return `${formatScale(p)}iter ${p.iteration}/${p.steps}  ${formatLosses(p.losses)}  (${(p.iterationMs / 1000).toFixed(2)} s/it)`;
 }
 
 export function formatSeconds(ms: number): string {

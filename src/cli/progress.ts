@@ -1,7 +1,7 @@
 // Progress on the terminal: a bar when a person is watching, plain lines for logs and pipes.
 import { Presets, SingleBar } from 'cli-progress';
 import type { Progress } from '../engine/types.ts';
-import { formatLoss, formatProgressLine, formatSeconds } from './format.ts';
+import { formatLoss, formatProgressLine, formatScale, formatSeconds } from './format.ts';
 
 export interface ProgressReporter {
   update(p: Progress): void;
@@ -42,12 +42,12 @@ export function createLineReporter(out: Writable, printEvery: number): ProgressR
   };
 }
 
-/** A cli-progress bar on a TTY: iteration/steps, ETA from the engine's estimate, total loss. */
+/** A cli-progress bar on a TTY: [scale,] iteration/steps, ETA from the engine's estimate, total loss. */
 export function createBarReporter(stream: NodeJS.WritableStream): ProgressReporter {
   const bar = new SingleBar(
     {
       stream,
-      format: 'iter {value}/{total} {bar} {percentage}% | ETA {etaText} | total {loss}',
+      format: '{scaleText}iter {value}/{total} {bar} {percentage}% | ETA {etaText} | total {loss}',
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 1,
@@ -57,7 +57,8 @@ export function createBarReporter(stream: NodeJS.WritableStream): ProgressReport
   let started = false;
   return {
     update(p) {
-      const payload = { etaText: formatSeconds(p.etaMs), loss: formatLoss(p.losses.total) };
+      // In a coarse-to-fine run the bar restarts at each scale; the ETA is the whole run's.
+      const payload = { scaleText: formatScale(p), etaText: formatSeconds(p.etaMs), loss: formatLoss(p.losses.total) };
       if (!started) {
         bar.start(p.steps, p.iteration, payload);
         started = true;

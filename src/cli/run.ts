@@ -1,11 +1,12 @@
 // One stylize run from validated arguments: backend → weights → VGG → pipeline → output file, with
 // progress, the JSON log, previews and Ctrl-C handling.
 import { engineProcessWasmThreads, selectBackend } from '../engine/backend.ts';
+import { planScales } from '../engine/multires.ts';
 import { runPipeline } from '../engine/pipeline.ts';
 import { CancelledError, type Progress } from '../engine/types.ts';
 import { createVgg, type Vgg } from '../engine/vgg.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
-import type { RunArgs } from './args.ts';
+import { withDashes, type RunArgs } from './args.ts';
 import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, oneLine } from './errors.ts';
 import { formatSeconds } from './format.ts';
 import { checkInputFiles } from './input-files.ts';
@@ -20,6 +21,15 @@ function reporterFor(io: CliIo, printEvery: number): ProgressReporter {
   return io.stderr.isTTY ? createBarReporter(io.stderr as NodeJS.WritableStream) : createLineReporter(io.stdout, printEvery);
 }
 
+/** A coarse-to-fine plan that cannot run is the user's flags' fault: say so before loading anything. */
+function checkScalePlan(args: RunArgs): void {
+  try {
+    planScales(args.options);
+  } catch (e) {
+    throw new UsageError(withDashes(oneLine(e)));
+  }
+}
+
 export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
   const controller = new AbortController();
   const { signal } = controller;
@@ -32,6 +42,7 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
   let reporter: ProgressReporter | undefined;
   const previews: Promise<void>[] = [];
   try {
+    checkScalePlan(args);
     await checkInputFiles(args);
     if (args.logJson !== undefined) log = openJsonLog(args.logJson);
     await selectBackend(args.backend, { wasmThreads: engineProcessWasmThreads(io.env) });

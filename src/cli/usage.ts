@@ -43,7 +43,16 @@ function showValue(v: unknown): string {
   return typeof v === 'number' ? formatNumber(v) : String(v);
 }
 
+/** Lists of sizes or counts rather than the generic weights. */
+const PLACEHOLDERS: Partial<Record<keyof StyleOptions, string>> = {
+  steps: ' N[,N…]',
+  scales: ' PX[,PX…]',
+  scaleSteps: ' N[,N…]',
+};
+
 function placeholder(spec: OptionSpec): string {
+  const special = PLACEHOLDERS[spec.key];
+  if (special) return special;
   switch (spec.kind) {
     case 'enum': {
       const choices = spec.choices?.join('|') ?? 'NAME';
@@ -72,8 +81,16 @@ export function defaultText(key: keyof StyleOptions): string {
     if (values.every((v) => v === values[0])) return values[0];
     return presets.map((p, i) => `${values[i]} (${p})`).join(', ');
   }
-  return showValue((BASE_DEFAULTS as Partial<StyleOptions>)[key]);
+  const value = (BASE_DEFAULTS as Partial<StyleOptions>)[key];
+  return value === undefined ? (UNSET_TEXT[key] ?? showValue(value)) : showValue(value);
 }
+
+/** What an option without a default means, where "equal" (the style blend's) would be wrong. */
+const UNSET_TEXT: Partial<Record<keyof StyleOptions, string>> = {
+  scales: 'one scale',
+  multires: 'off',
+  scaleSteps: '--steps at each scale',
+};
 
 function rangeText(spec: OptionSpec): string {
   if (spec.choices) return `one of ${spec.choices.join(', ')}`;
@@ -133,6 +150,7 @@ export function usageText(): string {
     '  stylize --content photo.jpg --style starry_night.jpg -o out.png',
     '  stylize --content photo.jpg --style a.jpg,b.jpg --style-blend 3,1 --size 384 --steps 200',
     '  stylize --mode texture --style starry_night.jpg --optimizer adam --lr 0.02 --save-every 50',
+    '  stylize --content photo.jpg --style starry_night.jpg --size 768 --multires 3 --steps 300,150,75',
   );
   return parts.join('\n') + '\n';
 }

@@ -1,11 +1,15 @@
 // Files/buffers in, finished PNG out: checks what the mode needs, decodes every input at the size the
 // optimisation uses, runs stylize, restores the content's colours if asked, encodes. Shared by the
-// CLI and the job worker process.
+// CLI and the job worker process. A coarse-to-fine run (options.scales, multires, multiresAbove)
+// repeats decode + stylize at each scale, starting each from the previous result upsampled.
 import { logger } from '../log.ts';
 import type { StyleOptions } from '../options.ts';
 import { keepOriginalColors } from './colors.ts';
-import { decodeImage, encodePng, fitLongSide, ImageError, imageSize } from './image.ts';
+import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage } from './image.ts';
 import type { DecodeOptions } from './image.ts';
+import { checkMemory, type Footprint, type Size } from './memory-estimate.ts';
+import { coarseToFineEtaMs, planScales, type ScalePlan } from './multires.ts';
+import { minimumSide } from './objective.ts';
 import { stylize } from './stylize.ts';
 import { CancelledError, EngineError } from './types.ts';
 import type { Losses, Progress, RGBImage } from './types.ts';
@@ -22,13 +26,20 @@ export interface PipelineInput {
   /** Encoded PNG of the current image (original colours applied if set), every options.saveEvery iterations. */
   onPreview?: (iteration: number, png: Buffer) => void;
   maxInputPixels?: number;
+  /**
+   * After each scale of a coarse-to-fine run (once for a single-scale run): the image that scale
+   * ended with, before original colours. The next scale starts from it upsampled.
+   */
+  onScaleDone?: (scale: { scale: number; scales: number; image: RGBImage }) => void;
 }
 
 export interface PipelineResult {
   png: Buffer;
   width: number;
   height: number;
+  /** The final scale's losses. */
   losses: Losses;
+  /** Summed over every scale. */
   iterations: number;
   /** Wall time of the whole pipeline: decoding, optimisation and encoding. */
   runtimeMs: number;
@@ -79,88 +90,199 @@ function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new CancelledError();
 }
 
+interface InputSizes {
+  /** Displayed size of the content image, when the run uses it. */
+  content?: Size;
+  styles: Size[];
+}
+
+function roleOfStyle(input: PipelineInput, i: number): string {
+  return input.styles.length === 1 ? 'style image' : `style image ${i + 1}`;
+}
+
+/** Sizes from the file headers only, so every scale's sizes (and the memory check) are known before decoding. */
+async function readHeaders(input: PipelineInput, need: Needs): Promise<InputSizes> {
+  const { maxInputPixels, signal } = input;
+  const content = need.content && input.content ? await asInput('content image', () => imageSize(input.content!, { maxInputPixels })) : undefined;
+  const styles: Size[] = [];
+  if (need.styles) {
+    for (const [i, source] of input.styles.entries()) {
+      throwIfAborted(signal);
+      styles.push(await asInput(roleOfStyle(input, i), () => imageSize(source, { maxInputPixels })));
+    }
+  }
+  return { content, styles };
+}
+
+function styleSide(o: StyleOptions, side: number): number {
+  return Math.max(1, Math.round(side * o.styleScale));
+}
+
+/**
+ * Output and style sizes at long side `side`, as decodeImage will produce them. Without content
+ * (texture) the output takes the first style's aspect ratio at the full side, from its header rather
+ * than the style decoded at styleScale, whose rounding would skew it.
+ */
+function footprintAt(o: StyleOptions, h: InputSizes, side: number): Footprint {
+  const base = h.content ?? h.styles[0];
+  if (!base) throw new EngineError(`${o.mode} mode needs a content image`);
+  return {
+    output: fitLongSide(base.width, base.height, side),
+    styles: h.styles.map((s) => fitLongSide(s.width, s.height, styleSide(o, side))),
+  };
+}
+
+function usedLayers(o: StyleOptions): string[] {
+  return [...(o.mode === 'texture' ? [] : o.contentLayers), ...(o.mode === 'reconstruct' ? [] : o.styleLayers)];
+}
+
+/** A coarse scale too small for the deepest layer would fail only after the scales before it ran. */
+function checkScaleSizes(o: StyleOptions, plan: ScalePlan, h: InputSizes): void {
+  if (plan.sides.length < 2) return;
+  const min = minimumSide(usedLayers(o));
+  for (const [i, side] of plan.sides.entries()) {
+    const { output } = footprintAt(o, h, side);
+    if (Math.min(output.width, output.height) < min) {
+      throw new EngineError(
+        `scale ${i + 1} of ${plan.sides.length} (${side} px) would be ${output.width}×${output.height}: the chosen layers need at least ${min} px per side, so start at a larger size`,
+      );
+    }
+  }
+}
+
+interface ScaleInputs {
+  content?: RGBImage;
+  styles: RGBImage[];
+  outputSize: Size;
+}
+
+async function decodeScale(input: PipelineInput, need: Needs, h: InputSizes, side: number): Promise<ScaleInputs> {
+  const o = input.options;
+  const { signal, maxInputPixels } = input;
+  const content = need.content && input.content ? await decodeAs('content image', input.content, { longSide: side, maxInputPixels }) : undefined;
+  const styles: RGBImage[] = [];
+  if (need.styles) {
+    for (const [i, source] of input.styles.entries()) {
+      throwIfAborted(signal);
+      styles.push(await decodeAs(roleOfStyle(input, i), source, { longSide: styleSide(o, side), maxInputPixels }));
+    }
+  }
+  const outputSize = content ? { width: content.width, height: content.height } : footprintAt(o, h, side).output;
+  return { content, styles, outputSize };
+}
+
+/** Milliseconds per iteration as stylize estimates it: the first alone, then the mean of the later ones. */
+function paceMeter(): (p: Progress) => number {
+  let first = 0;
+  let later = 0;
+  return (p) => {
+    if (p.iteration === 0) {
+      first = p.iterationMs;
+      later = 0;
+      return first;
+    }
+    later += p.iterationMs;
+    return later / p.iteration;
+  };
+}
+
 export async function runPipeline(input: PipelineInput): Promise<PipelineResult> {
   const start = performance.now();
   const o = input.options;
   const need = needs(o);
   checkInputs(input, need);
+  const plan = planScales(o);
   const { signal, maxInputPixels } = input;
   throwIfAborted(signal);
 
-  const content = need.content && input.content ? await decodeAs('content image', input.content, { longSide: o.size, maxInputPixels }) : undefined;
-  const styles: RGBImage[] = [];
-  if (need.styles) {
-    const styleSide = Math.max(1, Math.round(o.size * o.styleScale));
-    for (const [i, source] of input.styles.entries()) {
-      throwIfAborted(signal);
-      const role = input.styles.length === 1 ? 'style image' : `style image ${i + 1}`;
-      styles.push(await decodeAs(role, source, { longSide: styleSide, maxInputPixels }));
-    }
-  }
+  const headers = await readHeaders(input, need);
+  checkScaleSizes(o, plan, headers);
+  // Before any pixel is decoded: the last scale is the largest, and the wasm heap never shrinks.
+  checkMemory(o, input.vgg.channels, o.size, (side) => footprintAt(o, headers, side));
 
-  // Without content (texture) the output takes the first style's aspect ratio at the full size,
-  // from its header rather than the style decoded at styleScale, whose rounding would skew it.
-  let outputSize: { width: number; height: number };
-  if (content) {
-    outputSize = { width: content.width, height: content.height };
-  } else if (need.styles) {
-    const role = input.styles.length === 1 ? 'style image' : 'style image 1';
-    const first = await asInput(role, () => imageSize(input.styles[0], { maxInputPixels }));
-    outputSize = fitLongSide(first.width, first.height, o.size);
-  } else {
-    throw new EngineError(`${o.mode} mode needs a content image`);
-  }
-
-  let initImage: RGBImage | undefined;
-  if (o.init === 'image' && input.initImage) {
-    throwIfAborted(signal);
-    initImage = await decodeAs('init image', input.initImage, { ...outputSize, maxInputPixels });
-  }
-  throwIfAborted(signal);
-  logger.debug(
-    { mode: o.mode, output: outputSize, styles: styles.map((s) => `${s.width}×${s.height}`), init: o.init },
-    'pipeline inputs decoded',
-  );
-
-  const recolor = o.originalColors && o.mode === 'transfer' && content ? (img: RGBImage) => keepOriginalColors(img, content) : (img: RGBImage) => img;
-
+  const scales = plan.sides.length;
+  const multi = scales > 1;
   // stylize calls onPreview synchronously; encoding is async, so previews are chained to arrive in
   // order and are all delivered before runPipeline settles. A failed preview must not fail the job.
   let previews: Promise<void> = Promise.resolve();
-  const deliver = input.onPreview;
-  const onPreview = deliver
-    ? (iteration: number, image: RGBImage) => {
-        const shown = recolor(image);
-        previews = previews
-          .then(async () => deliver(iteration, await encodePng(shown)))
-          .catch((e: unknown) => logger.warn({ err: (e as Error).message, iteration }, 'preview failed'));
-      }
-    : undefined;
+  let previous: RGBImage | undefined;
+  let iterations = 0;
+  let final: { image: RGBImage; losses: Losses; recolor: (img: RGBImage) => RGBImage } | undefined;
 
-  let result;
   try {
-    result = await stylize(input.vgg, {
-      options: o,
-      content,
-      styles,
-      initImage,
-      outputSize: content ? undefined : outputSize,
-      signal,
-      onProgress: input.onProgress,
-      onPreview,
-    });
+    for (const [index, side] of plan.sides.entries()) {
+      throwIfAborted(signal);
+      const { content, styles, outputSize } = await decodeScale(input, need, headers, side);
+      let initImage: RGBImage | undefined;
+      let init = o.init;
+      if (previous) {
+        initImage = await resizeImage(previous, outputSize.width, outputSize.height);
+        init = 'image';
+      } else if (o.init === 'image' && input.initImage) {
+        throwIfAborted(signal);
+        initImage = await decodeAs('init image', input.initImage, { ...outputSize, maxInputPixels });
+      }
+      throwIfAborted(signal);
+      logger.debug(
+        { mode: o.mode, scale: `${index + 1}/${scales}`, output: outputSize, styles: styles.map((s) => `${s.width}×${s.height}`), init },
+        'pipeline inputs decoded',
+      );
+
+      const recolor =
+        o.originalColors && o.mode === 'transfer' && content ? (img: RGBImage) => keepOriginalColors(img, content) : (img: RGBImage) => img;
+      const deliver = input.onPreview;
+      // Iterations restart at each scale; previews are numbered across the run so none overwrites another.
+      const offset = iterations;
+      const onPreview = deliver
+        ? (iteration: number, image: RGBImage) => {
+            const shown = recolor(image);
+            previews = previews
+              .then(async () => deliver(offset + iteration, await encodePng(shown)))
+              .catch((e: unknown) => logger.warn({ err: (e as Error).message, iteration: offset + iteration }, 'preview failed'));
+          }
+        : undefined;
+      const report = input.onProgress;
+      const pace = paceMeter();
+      const onProgress =
+        report && multi
+          ? (p: Progress) =>
+              report({
+                ...p,
+                elapsedMs: performance.now() - start,
+                etaMs: coarseToFineEtaMs(plan, index, p.iteration, pace(p)),
+                scale: index + 1,
+                scales,
+              })
+          : report;
+
+      const result = await stylize(input.vgg, {
+        options: { ...o, init, steps: plan.steps[index] },
+        content,
+        styles,
+        initImage,
+        outputSize: content ? undefined : outputSize,
+        signal,
+        onProgress,
+        onPreview,
+      });
+      iterations += result.iterations;
+      previous = result.image;
+      final = { image: result.image, losses: result.losses, recolor };
+      input.onScaleDone?.({ scale: index + 1, scales, image: result.image });
+    }
   } finally {
     await previews;
   }
+  if (!final) throw new EngineError('no scale to optimise');
 
-  const final = recolor(result.image);
-  const png = await encodePng(final);
+  const shown = final.recolor(final.image);
+  const png = await encodePng(shown);
   return {
     png,
-    width: final.width,
-    height: final.height,
-    losses: result.losses,
-    iterations: result.iterations,
+    width: shown.width,
+    height: shown.height,
+    losses: final.losses,
+    iterations,
     runtimeMs: performance.now() - start,
   };
 }

@@ -37,6 +37,9 @@ export interface Progress {
   iterationMs: number;
   elapsedMs: number;
   etaMs: number;
+  /** Coarse-to-fine runs only: this scale (1-based) of `scales`; iteration and steps are this scale's, elapsedMs and etaMs the whole run's. */
+  scale?: number;
+  scales?: number;
 }
 
 export interface StylizeRequest {
