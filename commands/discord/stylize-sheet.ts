@@ -4,10 +4,10 @@
 // run cap) are private and come before the public reply, as for /stylize.
 import { InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction, type SlashCommandOptionsOnlyBuilder } from 'discord.js';
 import { SHEET_KIND_HELP, SHEET_KINDS, sheetNeeds, sheetRequestProblem, splitLayers } from '../../src/chat/sheet-request.ts';
-import { checkAttachment, downloadAttachment, type AttachmentInfo } from '../../src/discord/attachments.ts';
+import { checkAttachment, downloadAttachment } from '../../src/discord/attachments.ts';
 import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
-import type { DiscordJobMeta } from '../../src/discord/job-meta.ts';
+import { attachmentInfo, interactionMeta, interactionOwner } from '../../src/discord/interaction-job.ts';
 import { refuse } from '../../src/discord/replies.ts';
 import { isSheetKind } from '../../src/engine/sheet/plan.ts';
 import { aSheet } from '../../src/jobs/sheet-rules.ts';
@@ -44,10 +44,6 @@ const base = addSlots(addSlots(withKind, 'content', 'content image (reconstruct,
 
 export const data = addChatOptions(base, ['preset', 'steps', 'size', 'seed']);
 
-function info(a: Attachment): AttachmentInfo {
-  return { name: a.name, url: a.url, size: a.size, contentType: a.contentType, width: a.width, height: a.height };
-}
-
 function attachments(interaction: ChatInputCommandInteraction, role: 'content' | 'style'): [string, Attachment][] {
   const out: [string, Attachment][] = [];
   for (let i = 0; i < SLOTS; i++) {
@@ -58,7 +54,6 @@ function attachments(interaction: ChatInputCommandInteraction, role: 'content' |
 }
 
 export async function execute(interaction: ChatInputCommandInteraction, ctx: DiscordContext): Promise<void> {
-  const workspaceId = interaction.guildId ?? 'dm';
   const kind = interaction.options.getString('kind', true);
   if (!isSheetKind(kind)) return refuse(interaction, `Unknown sheet "${kind}": use ${SHEET_KINDS.join(', ')}.`);
   let options: OptionsInput;
@@ -81,7 +76,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const problem = sheetRequestProblem(sheet, contents.length, styles.length);
   if (problem) return refuse(interaction, capitalised(problem));
   for (const [role, a] of [...contents, ...styles]) {
-    const bad = checkAttachment(role, info(a), ctx.config);
+    const bad = checkAttachment(role, attachmentInfo(a), ctx.config);
     if (bad) return refuse(interaction, bad);
   }
 
@@ -89,21 +84,16 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
 
   let bytes: { contents: Buffer[]; styles: Buffer[] };
   try {
-    const get = (list: [string, Attachment][]) => Promise.all(list.map(([role, a]) => downloadAttachment(role, info(a), ctx.config, ctx.config.downloadTimeoutMs)));
+    const get = (list: [string, Attachment][]) => Promise.all(list.map(([role, a]) => downloadAttachment(role, attachmentInfo(a), ctx.config, ctx.config.downloadTimeoutMs)));
     const [c, s] = await Promise.all([get(contents), get(styles)]);
     bytes = { contents: c, styles: s };
   } catch (e) {
     return refuse(interaction, (e as Error).message);
   }
 
-  const meta: DiscordJobMeta = {
-    ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-    channelId: interaction.channelId,
-    interactionAt: interaction.createdTimestamp,
-    ...(interaction.attachmentSizeLimit > 0 ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
-  };
+  const meta = interactionMeta(interaction);
   const submitted = ctx.jobs.submit({
-    owner: { platform: 'discord', workspaceId, channelId: interaction.channelId, userId: interaction.user.id },
+    owner: interactionOwner(interaction),
     kind: 'sheet',
     sheet,
     inputs: { contents: bytes.contents, styles: bytes.styles },

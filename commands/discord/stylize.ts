@@ -3,9 +3,10 @@
 // is refused privately before the public "thinking…" reply; downloads and queueing come after it.
 import { ChannelType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import { jobTitle, queuedText } from '../../src/chat/format.ts';
-import { checkAttachment, downloadAttachment, type AttachmentInfo } from '../../src/discord/attachments.ts';
+import { checkAttachment, downloadAttachment } from '../../src/discord/attachments.ts';
 import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
+import { attachmentInfo, interactionMeta, interactionOwner } from '../../src/discord/interaction-job.ts';
 import { describeError } from '../../src/discord/discord-io.ts';
 import type { DiscordJobMeta } from '../../src/discord/job-meta.ts';
 import { replyText } from '../../src/discord/messages.ts';
@@ -23,10 +24,6 @@ export const data = addChatOptions(
     .addAttachmentOption((o) => o.setName('content').setDescription('content image (transfer, reconstruct)'))
     .addAttachmentOption((o) => o.setName('style').setDescription('style image (transfer, texture)')),
 );
-
-function info(a: Attachment): AttachmentInfo {
-  return { name: a.name, url: a.url, size: a.size, contentType: a.contentType, width: a.width, height: a.height };
-}
 
 function effectiveMode(options: OptionsInput, adminDefaults: OptionsInput): Mode {
   const raw = options.mode ?? adminDefaults.mode;
@@ -60,7 +57,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
     ['style', style],
   ].filter((p): p is [string, Attachment] => p[1] !== null);
   for (const [role, a] of given) {
-    const problem = checkAttachment(role, info(a), ctx.config);
+    const problem = checkAttachment(role, attachmentInfo(a), ctx.config);
     if (problem) return refuse(interaction, problem);
   }
 
@@ -68,7 +65,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
 
   const inputs: JobInputs = { styles: [] };
   try {
-    const bytes = await Promise.all(given.map(([role, a]) => downloadAttachment(role, info(a), ctx.config, ctx.config.downloadTimeoutMs)));
+    const bytes = await Promise.all(given.map(([role, a]) => downloadAttachment(role, attachmentInfo(a), ctx.config, ctx.config.downloadTimeoutMs)));
     given.forEach(([role], i) => {
       if (role === 'content') inputs.content = bytes[i];
       else inputs.styles.push(bytes[i]);
@@ -77,14 +74,9 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
     return refuse(interaction, (e as Error).message);
   }
 
-  const meta: DiscordJobMeta = {
-    ...(interaction.guildId ? { guildId: interaction.guildId } : {}),
-    channelId: interaction.channelId,
-    interactionAt: interaction.createdTimestamp,
-    ...(interaction.attachmentSizeLimit > 0 ? { uploadLimitBytes: interaction.attachmentSizeLimit } : {}),
-  };
+  const meta = interactionMeta(interaction);
   const submitted = ctx.jobs.submit({
-    owner: { platform: 'discord', workspaceId, channelId: interaction.channelId, userId: interaction.user.id },
+    owner: interactionOwner(interaction),
     inputs,
     options,
     meta: { discord: meta },

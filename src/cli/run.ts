@@ -7,14 +7,14 @@ import { CancelledError, type Progress } from '../engine/types.ts';
 import { createVgg, type Vgg } from '../engine/vgg.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
 import { withDashes, type RunArgs } from './args.ts';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, UsageError, oneLine } from './errors.ts';
+import { EXIT_OK, UsageError, oneLine } from './errors.ts';
 import { formatSeconds } from './format.ts';
 import { checkInputFiles } from './input-files.ts';
 import type { CliIo } from './io.ts';
 import { openJsonLog, type JsonLog } from './log-json.ts';
 import { previewPath, writeImageFile } from './output.ts';
 import { createBarReporter, createLineReporter, type ProgressReporter } from './progress.ts';
-import { reportUsageError } from './report.ts';
+import { reportRunFailure } from './report.ts';
 import { obtainWeightsPath } from './weights.ts';
 
 function reporterFor(io: CliIo, printEvery: number): ProgressReporter {
@@ -80,13 +80,7 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
   } catch (e) {
     reporter?.stop();
     await Promise.all(previews);
-    if (e instanceof UsageError) return reportUsageError(io, e.message);
-    if (signal.aborted || e instanceof CancelledError) {
-      io.stderr.write('stylize: cancelled\n');
-      return EXIT_INTERRUPTED;
-    }
-    io.stderr.write(`stylize: ${oneLine(e)}\n`);
-    return EXIT_FAILURE;
+    return reportRunFailure(io, e, signal.aborted);
   } finally {
     removeInterrupt();
     log?.close();

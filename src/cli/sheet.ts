@@ -13,12 +13,13 @@ import { CancelledError } from '../engine/types.ts';
 import type { Vgg } from '../engine/vgg.ts';
 import type { StyleOptions } from '../options.ts';
 import { parseCliArgs, type RunArgs } from './args.ts';
-import { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, UsageError, oneLine } from './errors.ts';
+import { EXIT_OK, UsageError } from './errors.ts';
 import { checkInputFiles } from './input-files.ts';
 import type { CliIo } from './io.ts';
 import { OUTPUT_EXTENSIONS, writeImageFile } from './output.ts';
 import { createBarReporter, createLineReporter, type ProgressReporter } from './progress.ts';
 import { formatLoss, formatSeconds } from './format.ts';
+import { reportRunFailure, reportUsageError } from './report.ts';
 import { versionText } from './usage.ts';
 import { obtainWeightsPath } from './weights.ts';
 
@@ -232,8 +233,7 @@ export function sheetUsageText(): string {
 }
 
 function reportSheetUsage(io: CliIo, message: string): number {
-  io.stderr.write(`stylize: ${message.split('\n')[0]}\nTry 'stylize sheet --help'.\n`);
-  return EXIT_USAGE;
+  return reportUsageError(io, message, 'stylize sheet');
 }
 
 async function checkFiles(a: SheetArgs): Promise<void> {
@@ -316,13 +316,7 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
     return EXIT_OK;
   } catch (e) {
     bar?.stop();
-    if (e instanceof UsageError) return reportSheetUsage(io, e.message);
-    if (signal.aborted || e instanceof CancelledError) {
-      io.stderr.write('stylize: cancelled\n');
-      return EXIT_INTERRUPTED;
-    }
-    io.stderr.write(`stylize: ${oneLine(e)}\n`);
-    return EXIT_FAILURE;
+    return reportRunFailure(io, e, signal.aborted, 'stylize sheet');
   } finally {
     removeInterrupt();
     vgg?.dispose();

@@ -1,6 +1,7 @@
 // The Discord adapter's own knobs, read from the environment once at start-up. Job limits (steps,
 // size, queue) belong to the job service; these only guard what the adapter downloads, how often
 // it edits messages and how it retries deliveries.
+import { envNumber } from '../chat/env.ts';
 
 export interface DiscordConfig {
   /** Largest accepted input attachment, in bytes (STYLIZE_MAX_UPLOAD_MB, shared with Slack). */
@@ -37,26 +38,16 @@ export const DEFAULT_DISCORD_CONFIG: Readonly<DiscordConfig> = {
   downloadTimeoutMs: 30_000,
 };
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, integer = false): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
-    throw new Error(`${name}: got "${raw}", expected a positive ${integer ? 'whole number' : 'number'}`);
-  }
-  return n;
-}
-
 /** Throws a one-line Error naming the variable when a value is malformed. */
 export function discordConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DiscordConfig {
   const c: DiscordConfig = { ...DEFAULT_DISCORD_CONFIG };
-  const uploadMb = positiveNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
+  const uploadMb = envNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
   if (uploadMb !== undefined) c.maxUploadBytes = Math.floor(uploadMb * MIB);
-  c.maxInputPixels = positiveNumber(env, 'STYLIZE_MAX_INPUT_PIXELS', true) ?? c.maxInputPixels;
-  c.editIntervalMs = positiveNumber(env, 'STYLIZE_DISCORD_EDIT_INTERVAL_MS') ?? c.editIntervalMs;
-  const limitMb = positiveNumber(env, 'STYLIZE_DISCORD_UPLOAD_LIMIT_MB');
+  c.maxInputPixels = envNumber(env, 'STYLIZE_MAX_INPUT_PIXELS', { integer: true }) ?? c.maxInputPixels;
+  c.editIntervalMs = envNumber(env, 'STYLIZE_DISCORD_EDIT_INTERVAL_MS') ?? c.editIntervalMs;
+  const limitMb = envNumber(env, 'STYLIZE_DISCORD_UPLOAD_LIMIT_MB');
   if (limitMb !== undefined) c.defaultUploadLimitBytes = Math.floor(limitMb * MIB);
-  c.retryBaseMs = positiveNumber(env, 'STYLIZE_DISCORD_RETRY_BASE_MS') ?? c.retryBaseMs;
-  c.retryAttempts = positiveNumber(env, 'STYLIZE_DISCORD_RETRY_ATTEMPTS', true) ?? c.retryAttempts;
+  c.retryBaseMs = envNumber(env, 'STYLIZE_DISCORD_RETRY_BASE_MS') ?? c.retryBaseMs;
+  c.retryAttempts = envNumber(env, 'STYLIZE_DISCORD_RETRY_ATTEMPTS', { integer: true }) ?? c.retryAttempts;
   return c;
 }

@@ -1,6 +1,7 @@
 // The Slack adapter's own knobs, read from the environment once at start-up. Job limits (steps,
 // size, queue) belong to the job service; these only guard what the adapter downloads and how often
 // it edits messages.
+import { envNumber } from '../chat/env.ts';
 
 export interface SlackAdapterSettings {
   /** Largest accepted upload, in bytes (STYLIZE_MAX_UPLOAD_MB). */
@@ -23,21 +24,11 @@ export const DEFAULT_SLACK_SETTINGS: SlackAdapterSettings = {
   previewIntervalMs: 30_000,
 };
 
-function positiveNumber(env: NodeJS.ProcessEnv, name: string, allowZero = false): number | undefined {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === '') return undefined;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0 || (n === 0 && !allowZero)) {
-    throw new Error(`${name}: got "${raw}", expected a ${allowZero ? 'number ≥ 0' : 'positive number'}`);
-  }
-  return n;
-}
-
 export function slackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SlackAdapterSettings {
-  const mb = positiveNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
-  const pixels = positiveNumber(env, 'STYLIZE_MAX_INPUT_PIXELS');
-  const interval = positiveNumber(env, 'STYLIZE_SLACK_UPDATE_INTERVAL_MS', true);
-  const previews = positiveNumber(env, 'STYLIZE_SLACK_PREVIEW_INTERVAL_MS', true);
+  const mb = envNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
+  const pixels = envNumber(env, 'STYLIZE_MAX_INPUT_PIXELS');
+  const interval = envNumber(env, 'STYLIZE_SLACK_UPDATE_INTERVAL_MS', { allowZero: true });
+  const previews = envNumber(env, 'STYLIZE_SLACK_PREVIEW_INTERVAL_MS', { allowZero: true });
   return {
     maxUploadBytes: mb !== undefined ? Math.round(mb * 1024 * 1024) : DEFAULT_SLACK_SETTINGS.maxUploadBytes,
     maxInputPixels: pixels !== undefined ? Math.round(pixels) : DEFAULT_SLACK_SETTINGS.maxInputPixels,

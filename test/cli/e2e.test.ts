@@ -1,7 +1,7 @@
 // The real executable, spawned: argument handling, the engine on the wasm backend with stand-in
 // weights, files written, exit codes. Kept to a handful of tiny runs (each spawn costs seconds).
 import { createServer } from 'node:net';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -9,21 +9,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { formatLoss } from '../../src/cli/format.ts';
 import { OPTION_SPECS, PRESET_VALUES } from '../../src/options.ts';
 import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { readLog, type LogLine } from './read-log.ts';
 import { IMAGES, spawnCli, type CliResult } from './spawn-cli.ts';
 
 const CONTENT = join(IMAGES, 'tubingen.jpg'); // 1024×768 → 32×24
 const STYLE = join(IMAGES, 'starry_night.jpg'); // 1024×640 → 32×20
 const STYLE2 = join(IMAGES, 'shipwreck.jpg');
 const INIT = join(IMAGES, 'the_scream.jpg');
-
-interface LogLine {
-  iter: number;
-  content: number;
-  style: number;
-  tv: number;
-  total: number;
-  ms: number;
-}
 
 let dir: string;
 let weights: string;
@@ -37,10 +29,6 @@ function fresh(name: string): string {
   const d = join(dir, name);
   mkdirSync(d);
   return d;
-}
-
-function readLog(file: string): LogLine[] {
-  return readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as LogLine);
 }
 
 function expectCleanLog(log: LogLine[], steps: number): void {

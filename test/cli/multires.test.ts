@@ -1,6 +1,6 @@
 // Coarse-to-fine from the command line, in-process (the flags, the output file, the JSON log and the
 // progress lines), on the wasm backend with stand-in weights.
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -8,21 +8,11 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
 import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
 import { fakeIo } from './fake-io.ts';
+import { readLog, type MultiresLogLine } from './read-log.ts';
 import { IMAGES } from './spawn-cli.ts';
 
 const CONTENT = join(IMAGES, 'tubingen.jpg'); // 1024×768
 const STYLE = join(IMAGES, 'starry_night.jpg');
-
-interface LogLine {
-  iter: number;
-  content: number;
-  style: number;
-  tv: number;
-  total: number;
-  ms: number;
-  scale: number;
-  rss_mb: number;
-}
 
 let dir: string;
 let weights: string;
@@ -42,7 +32,7 @@ async function stylize(name: string, extra: string[]) {
   const args = ['--content', CONTENT, '--style', STYLE, '--preset', 'seed', '--weights', weights, '--backend', 'wasm'];
   const code = await runCli([...args, '-o', out, '--log-json', log, '--print-every', '1', ...extra], cli);
   expect({ code, err: cli.err() }).toEqual({ code: 0, err: '' });
-  const lines = readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as LogLine);
+  const lines = readLog<MultiresLogLine>(log);
   const meta = await sharp(out).metadata();
   return { out: cli.out(), lines, size: [meta.width, meta.height] };
 }

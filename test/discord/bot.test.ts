@@ -11,6 +11,7 @@ import { parseJobTag, readDiscordMeta } from '../../src/discord/job-meta.ts';
 import { createJobService } from '../../src/jobs/service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type FakeUser, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
+import { makePng } from '../helpers/png.ts';
 import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
 
 const EDIT_INTERVAL_MS = 400;
@@ -20,18 +21,6 @@ let jobs: JobService;
 let bot: DiscordBot;
 let dataDir: string;
 
-/** A small PNG with a seeded pattern (the engine needs real pixels, not a constant). */
-async function makePng(width: number, height: number, seed: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  let s = seed * 2654435761 || 1;
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    data[i] = ((s >>> 0) % 200) + (i % 3) * 20;
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
 
 async function imageAttachment(name: string, w: number, h: number, seed: number): Promise<FakeAttachment> {
   return fake.addAttachment({ filename: name, contentType: 'image/png', data: await makePng(w, h, seed), width: w, height: h });

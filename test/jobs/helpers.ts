@@ -3,22 +3,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import type { JobEvent, JobOwner, JobRecord, JobService } from '../../src/jobs/types.ts';
 import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
 
-/** A small PNG with a seeded colour pattern. */
-export async function makePng(width: number, height: number, seed: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  let s = seed * 2654435761 || 1;
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    data[i] = (i % 3) * 60 + ((s >>> 0) % 80) + ((i / 3) % width) * 2;
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
+export { makePng } from '../helpers/png.ts';
 
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `stylize-${prefix}-`));

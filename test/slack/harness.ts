@@ -4,12 +4,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { createJobService } from '../../src/jobs/service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { startSlack, type SlackHandle } from '../../src/slack/app.ts';
 import { FakeSlack, HttpTransport, SlackRequests, SocketTransport, type FakeSlackOptions } from '../helpers/fake-slack/index.ts';
 import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import { makePng } from '../helpers/png.ts';
 import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
@@ -24,18 +24,7 @@ export const MANIFEST = JSON.parse(readFileSync(new URL('../../src/slack/manifes
   features: { slash_commands: { command: string }[] };
 };
 
-/** A small PNG with a seeded colour pattern. */
-export async function makePng(width: number, height: number, seed: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height * 3);
-  let s = seed * 2654435761 || 1;
-  for (let i = 0; i < data.length; i++) {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    data[i] = ((i % 3) * 70 + ((s >>> 0) % 90) + Math.floor(i / 3) % width) & 0xff;
-  }
-  return sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
-}
+export { makePng };
 
 export interface Harness {
   fake: FakeSlack;
