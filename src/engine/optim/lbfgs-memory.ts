@@ -35,23 +35,25 @@ export class LbfgsMemory {
     this.gamma = 1;
   }
 
+  /** The buffers of the next pair: fill s and y, then commit(). */
+  nextPair(): { s: Float32Array; y: Float32Array } {
+    this.spareS ??= new Float32Array(this.n);
+    this.spareY ??= new Float32Array(this.n);
+    return { s: this.spareS, y: this.spareY };
+  }
+
   /**
-   * Adds s = xNew − xOld, y = gNew − gOld, dropping the oldest pair when full. A pair whose
+   * Adds the pair filled in nextPair()'s buffers, dropping the oldest when full. A pair whose
    * curvature sᵀy is not clearly positive is refused (it would make the update indefinite).
    */
-  update(xNew: Float32Array, xOld: Float32Array, gNew: Float32Array, gOld: Float32Array): boolean {
-    const n = this.n;
-    const s = (this.spareS ??= new Float32Array(n));
-    const y = (this.spareY ??= new Float32Array(n));
+  commit(): boolean {
+    const { s, y } = this.nextPair();
     let ss = 0;
     let ys = 0;
     let yy = 0;
-    for (let i = 0; i < n; i++) {
-      // The products use the values as stored, so the accepted pair is exactly the one checked.
-      const si = Math.fround(xNew[i] - xOld[i]);
-      const yi = Math.fround(gNew[i] - gOld[i]);
-      s[i] = si;
-      y[i] = yi;
+    for (let i = 0; i < this.n; i++) {
+      const si = s[i];
+      const yi = y[i];
       ss += si * si;
       ys += si * yi;
       yy += yi * yi;
@@ -74,6 +76,16 @@ export class LbfgsMemory {
     this.rho[slot] = 1 / ys;
     this.gamma = ys / yy;
     return true;
+  }
+
+  /** Adds s = xNew − xOld, y = gNew − gOld (see commit()). */
+  update(xNew: Float32Array, xOld: Float32Array, gNew: Float32Array, gOld: Float32Array): boolean {
+    const { s, y } = this.nextPair();
+    for (let i = 0; i < this.n; i++) {
+      s[i] = xNew[i] - xOld[i];
+      y[i] = gNew[i] - gOld[i];
+    }
+    return this.commit();
   }
 
   /**

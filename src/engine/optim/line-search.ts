@@ -26,10 +26,12 @@ export interface StrongWolfeOptions {
   /** Trials after the first. */
   maxTrials?: number;
   /**
-   * Nonmonotone reference, e.g. the worst of the last few losses (ignored unless above f0): the
-   * first trial is accepted if f ≤ fRef + c1·t·φ'(0) (Grippo, Lampariello & Lucidi 1986).
+   * Nonmonotone reference (ignored unless above f0): a first trial with f ≤ fRef + c1·t·φ'(0) is
+   * accepted as is (Grippo, Lampariello & Lucidi 1986)…
    */
   fRef?: number;
+  /** …unless it is a plain decrease still going steeply downhill, where extrapolating promises more (default true). */
+  extrapolateFirst?: boolean;
 }
 
 /**
@@ -67,9 +69,7 @@ export async function strongWolfe(phi: LineFunction, f0: number, gtd0: number, t
   let trial = await phi(t);
   if (!trial) return 'budget';
   if (o.fRef !== undefined && o.fRef > f0 && trial.f <= o.fRef + c1 * t * gtd0) {
-    // Taken as is, unless it is a plain decrease still going steeply downhill: then extrapolating
-    // (below) promises more.
-    const stillSteep = process.env.GUARD ? false : armijo(trial, t) && trial.gtd < 0 && !curvature(trial);
+    const stillSteep = (o.extrapolateFirst ?? true) && armijo(trial, t) && trial.gtd < 0 && !curvature(trial);
     if (!stillSteep) return 'nonmonotone';
   }
 
