@@ -1,7 +1,8 @@
 // IPC messages between the job service and an engine worker process. Buffers travel as Buffers:
 // the worker is forked with serialization: 'advanced' (structured clone), not JSON.
 import type { SheetReport } from '../engine/sheet/report.ts';
-import type { Losses, Progress } from '../engine/types.ts';
+import type { PipelineResult } from '../engine/pipeline.ts';
+import type { Progress } from '../engine/types.ts';
 import type { StyleOptions } from '../options.ts';
 import type { SheetSpec } from './types.ts';
 
@@ -23,14 +24,8 @@ export interface EngineJob {
   timeoutMs: number;
 }
 
-/** A finished job. Sheets: the size of the whole sheet, the last run's losses, iterations over all runs. */
-export interface Completed {
-  png: Buffer;
-  width: number;
-  height: number;
-  losses: Losses;
-  iterations: number;
-  runtimeMs: number;
+/** A finished job: the pipeline's result (sheets: the size of the whole sheet, the last run's losses, iterations over all runs). */
+export interface Completed extends PipelineResult {
   /** Sheets: the engine's chat summary and the numbers of every cell. */
   summary?: string;
   report?: SheetReport;
