@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'stylize-bench-lag-'));
   try {
     const weightsPath = process.env.STYLIZE_WEIGHTS ?? (await writeRandomWeightsFile(path.join(dataDir, 'vgg19-random.safetensors'), 1));
-    const service = createJobService({ dataDir, weightsPath, backend: args.backend ?? process.env.STYLIZE_BACKEND ?? 'wasm' });
+    const service = createJobService({ dataDir, weightsPath, backend: args.backend ?? process.env.STYLIZE_BACKEND ?? 'auto' });
     console.log(`starting the engine worker (weights: ${weightsPath})…`);
     await service.start();
 

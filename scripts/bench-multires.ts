@@ -8,10 +8,10 @@
 // in the real VGG-19 shapes (deterministic, seed 1).
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { engineProcessWasmThreads, selectBackend } from '../src/engine/backend.ts';
+import type { Engine } from '../src/engine/engine.ts';
+import { chooseBackend, engineThreads, startEngine } from '../src/engine/start-engine.ts';
 import { runPipeline } from '../src/engine/pipeline.ts';
 import { CancelledError, type Progress } from '../src/engine/types.ts';
-import { createVgg, type Vgg } from '../src/engine/vgg.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { resolveOptions, type OptionsInput } from '../src/options.ts';
 import { randomVggWeights } from '../test/helpers/random-weights.ts';
@@ -24,7 +24,7 @@ const { values } = parseArgs({
     'coarse-steps': { type: 'string', default: '20' },
     preset: { type: 'string', default: 'gatys' },
     threads: { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
+    backend: { type: 'string', default: 'auto' },
   },
 });
 
@@ -53,7 +53,7 @@ function timeToReach(curve: Curve, loss: number): number | undefined {
 }
 
 /** Runs the pipeline, keeping the final-size losses; stops (without error) once `stopAfterS` has passed. */
-async function measure(vgg: Vgg, options: OptionsInput, finalScale: (p: Progress) => boolean, stopAfterS = Infinity): Promise<Curve> {
+async function measure(engine: Engine, options: OptionsInput, finalScale: (p: Progress) => boolean, stopAfterS = Infinity): Promise<Curve> {
   const o = resolveOptions({ preset: values.preset, printEvery: 0, ...options });
   const controller = new AbortController();
   const points: Curve['points'] = [];
@@ -73,7 +73,7 @@ async function measure(vgg: Vgg, options: OptionsInput, finalScale: (p: Progress
     if (s > stopAfterS) controller.abort();
   };
   try {
-    await runPipeline({ content, styles: [style], options: o, vgg, signal: controller.signal, onProgress: log });
+    await runPipeline({ content, styles: [style], options: o, engine, signal: controller.signal, onProgress: log });
   } catch (e) {
     if (!(e instanceof CancelledError)) throw e;
   }
@@ -87,22 +87,22 @@ const coarseSteps = values['coarse-steps'].split(',').map(Number);
 if (scales.at(-1) !== size) throw new Error(`--scales must end at --size (${size})`);
 if (coarseSteps.length !== scales.length - 1) throw new Error(`--coarse-steps needs ${scales.length - 1} counts, one per coarse scale`);
 
-const threads = values.threads ? Number(values.threads) : engineProcessWasmThreads();
-const backend = await selectBackend(values.backend, { wasmThreads: threads });
+const threads = values.threads ? Number(values.threads) : engineThreads();
+const backend = await chooseBackend(values.backend, { threads });
 const weightsPath = process.env.STYLIZE_WEIGHTS;
-const vgg = createVgg(weightsPath ? await loadVggWeights(weightsPath) : randomVggWeights(1));
+const engine = await startEngine(backend, weightsPath ? await loadVggWeights(weightsPath) : randomVggWeights(1), threads);
 
 process.stderr.write(`single scale: ${size} px, ${steps} L-BFGS iterations\n`);
-const single = await measure(vgg, { size, steps, optimizer: 'lbfgs' }, () => true);
+const single = await measure(engine, { size, steps, optimizer: 'lbfgs' }, () => true);
 const budget = single.seconds;
 process.stderr.write(`coarse-to-fine: ${scales.join(',')} px, ${coarseSteps.join(',')} iterations, then ${size} px until ${(1.5 * budget).toFixed(0)} s\n`);
 const c2f = await measure(
-  vgg,
+  engine,
   { scales, scaleSteps: [...coarseSteps, 10000 - coarseSteps.reduce((a, b) => a + b, 0)], optimizer: 'lbfgs' },
   (p) => p.scale === p.scales,
   1.5 * budget,
 );
-vgg.dispose();
+await engine.dispose();
 
 const atBudget = bestBy(c2f, budget);
 // Load from other processes changes between the two runs; work (evaluations × pixel share) does not.

@@ -1,98 +1,70 @@
-// npm run bench [-- --sizes 128,256 --presets gatys,seed --steps 4 --threads N --backend wasm]
-// Time per optimisation iteration (one loss + gradient evaluation) at each size and preset, the
-// FLOPs that iteration needs (convs forward + input-gradient, Gram forward + backward) and the rate
-// achieved. Weights: STYLIZE_WEIGHTS if set, else random ones in the real VGG-19 shapes (speed does
-// not depend on the values).
+// npm run bench [-- --sizes 128,256,512 --presets gatys,seed --backends onnx-cpu,wasm --steps 4 --threads 2]
+// ms per loss + gradient evaluation, GFLOP/s and peak RSS of each backend at each size and preset,
+// and onnx-cpu's time as a fraction of wasm's in the same run. Each cell runs in its own process
+// (scripts/bench-engine.ts), one after the other, so peak RSS is the cell's and no two engines share
+// the cores. "cpu/s" is CPU seconds per wall second while timing: ONNX Runtime's threads spin, so a
+// 2-thread run that got both cores shows about 2.0, and less when other processes took some.
+// Weights: STYLIZE_WEIGHTS if set, else random ones in the real VGG-19 shapes (speed does not depend
+// on the values).
+import { execFileSync } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { engineProcessWasmThreads, selectBackend } from '../src/engine/backend.ts';
-import { decodeImage } from '../src/engine/image.ts';
-import { stylize } from '../src/engine/stylize.ts';
-import { createVgg } from '../src/engine/vgg.ts';
-import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
-import { PRESETS, VGG_BLOCKS, VGG_LAYER_NAMES, resolveOptions, type Preset, type StyleOptions } from '../src/options.ts';
-import { randomVggWeights } from '../test/helpers/random-weights.ts';
-
-const PYTORCH_MS_256_GATYS = 2200; // PyTorch on this CPU, one Adam step at 256 px, Gatys layers (measured by the project)
 
 const { values } = parseArgs({
   options: {
-    sizes: { type: 'string', default: '128,256' },
+    sizes: { type: 'string', default: '128,256,512' },
     presets: { type: 'string', default: 'gatys,seed' },
+    backends: { type: 'string', default: 'onnx-cpu,wasm' },
     steps: { type: 'string', default: '4' },
-    threads: { type: 'string' },
-    backend: { type: 'string', default: 'wasm' },
+    threads: { type: 'string', default: String(os.availableParallelism()) },
     optimizer: { type: 'string', default: 'adam' },
   },
 });
 
-const channels: [number, number][] = [];
-{
-  let cin = 3;
-  VGG_BLOCKS.forEach((n, b) => {
-    const cout = [64, 128, 256, 512, 512][b];
-    for (let k = 0; k < n; k++) {
-      channels.push([cin, cout]);
-      cin = cout;
-    }
-  });
+interface Cell {
+  backend: string;
+  threads: number;
+  preset: string;
+  width: number;
+  height: number;
+  msPerEval: number;
+  gflop: number;
+  gflops: number;
+  cpuPerWall: number;
+  peakRssMb: number;
 }
 
-/** FLOPs of one evaluation: each conv up to the deepest layer forward and its input gradient, Grams both ways. */
-export function flopsPerIteration(o: StyleOptions, width: number, height: number): number {
-  const used = [...(o.mode === 'texture' ? [] : o.contentLayers), ...(o.mode === 'reconstruct' ? [] : o.styleLayers)];
-  const deepest = Math.max(...used.map((l) => VGG_LAYER_NAMES.indexOf(l)));
-  let h = height;
-  let w = width;
-  let conv = 0;
-  let flops = 0;
-  for (let i = 0; i <= deepest; i++) {
-    const name = VGG_LAYER_NAMES[i];
-    if (name.startsWith('conv')) {
-      const [cin, cout] = channels[conv++];
-      flops += 2 * 2 * h * w * 9 * cin * cout;
-    } else if (name.startsWith('pool')) {
-      h = Math.floor(h / 2);
-      w = Math.floor(w / 2);
-    }
-    if (o.mode !== 'reconstruct' && o.styleLayers.includes(name)) {
-      const c = channels[Math.max(0, conv - 1)][1];
-      flops += 2 * 2 * h * w * c * c;
+const repo = path.resolve(import.meta.dirname, '..');
+const backends = values.backends.split(',');
+const cells: Cell[] = [];
+console.log(`${values.steps} timed evaluations after 2 warm-up ones, ${values.threads} threads, optimizer ${values.optimizer}, tubingen + starry night`);
+console.log('backend    size  preset   WxH        ms/eval  GFLOP/eval  GFLOP/s  cpu/s  peak RSS');
+for (const size of values.sizes.split(',')) {
+  for (const preset of values.presets.split(',')) {
+    for (const backend of backends) {
+      const out = execFileSync(
+        process.execPath,
+        ['--import', 'tsx', 'scripts/bench-engine.ts', '--backend', backend, '--size', size, '--preset', preset, '--steps', values.steps, '--threads', values.threads, '--optimizer', values.optimizer],
+        { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, STYLIZE_LOG_LEVEL: 'error' } },
+      );
+      const cell = JSON.parse(out.trim().split('\n').at(-1)!) as Cell;
+      cells.push(cell);
+      console.log(
+        `${backend.padEnd(10)} ${size.padStart(4)}  ${preset.padEnd(7)}  ${`${cell.width}×${cell.height}`.padEnd(9)}  ${cell.msPerEval.toFixed(0).padStart(7)}  ${cell.gflop.toFixed(2).padStart(10)}  ${cell.gflops.toFixed(1).padStart(7)}  ${cell.cpuPerWall.toFixed(2).padStart(5)}  ${(cell.peakRssMb / 1024).toFixed(2)} GB`,
+      );
     }
   }
-  return flops;
 }
 
-const threads = values.threads ? Number(values.threads) : engineProcessWasmThreads();
-const backend = await selectBackend(values.backend, { wasmThreads: threads });
-const weights = process.env.STYLIZE_WEIGHTS ? await loadVggWeights(process.env.STYLIZE_WEIGHTS) : randomVggWeights(1);
-const vgg = createVgg(weights);
-const images = path.resolve(import.meta.dirname, '../../shared/images');
-const steps = Number(values.steps);
-
-console.log(`backend ${backend}${backend === 'wasm' ? `, ${threads} thread(s)` : ''}; ${steps} iterations after a warm-up; optimizer ${values.optimizer}`);
-console.log('size  preset  ms/iter  GFLOP/iter  GFLOP/s   vs PyTorch 256px gatys (2.2 s)');
-for (const size of values.sizes.split(',').map(Number)) {
-  const content = await decodeImage(path.join(images, 'tubingen.jpg'), { longSide: size });
-  const style = await decodeImage(path.join(images, 'starry_night.jpg'), { longSide: size });
-  for (const preset of values.presets.split(',') as Preset[]) {
-    if (!PRESETS.includes(preset)) throw new Error(`unknown preset ${preset}`);
-    const options = resolveOptions({ preset, size, steps, optimizer: values.optimizer, init: 'content', printEvery: 0 });
-    const times: number[] = [];
-    await stylize(vgg, {
-      options,
-      content,
-      styles: [style],
-      onProgress: (p) => {
-        if (p.iteration > 0) times.push(p.iterationMs);
-      },
-    });
-    const ms = times.reduce((a, b) => a + b, 0) / times.length;
-    const gflop = flopsPerIteration(options, content.width, content.height) / 1e9;
-    const ratio = size === 256 && preset === 'gatys' ? `${(ms / PYTORCH_MS_256_GATYS).toFixed(2)}× PyTorch's time` : '';
-    console.log(
-      `${String(size).padEnd(5)} ${preset.padEnd(7)} ${ms.toFixed(0).padStart(7)}  ${gflop.toFixed(2).padStart(10)}  ${(gflop / (ms / 1000)).toFixed(1).padStart(7)}   ${ratio}`,
-    );
+const find = (b: string, size: number, preset: string) => cells.find((c) => c.backend === b && Math.max(c.width, c.height) === size && c.preset === preset);
+if (backends.includes('onnx-cpu') && backends.includes('wasm')) {
+  console.log('\nonnx-cpu time / wasm time per evaluation (goal ≤ 0.25 at 256 px):');
+  for (const size of values.sizes.split(',').map(Number)) {
+    for (const preset of values.presets.split(',')) {
+      const a = find('onnx-cpu', size, preset);
+      const b = find('wasm', size, preset);
+      if (a && b) console.log(`  ${String(size).padStart(4)} ${preset.padEnd(6)} ${(a.msPerEval / b.msPerEval).toFixed(3)}  (${(b.msPerEval / a.msPerEval).toFixed(1)}× faster)`);
+    }
   }
 }
-vgg.dispose();

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { BACKENDS, type BackendChoice } from '../engine/backend.ts';
+import { BACKENDS, type BackendChoice } from '../engine/backend-names.ts';
 import { OPTION_SPECS, OptionsError, parseOption, resolveOptions, type OptionsInput, type StyleOptions } from '../options.ts';
 import { UsageError, oneLine } from './errors.ts';
 import { DEFAULT_OUTPUT, IO_FLAGS } from './io-flags.ts';

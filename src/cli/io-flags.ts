@@ -1,6 +1,6 @@
 // The flags that belong to the command line itself (files, backend, help); every other flag is
 // generated from OPTION_SPECS.
-import { BACKENDS } from '../engine/backend.ts';
+import { BACKENDS } from '../engine/backend-names.ts';
 
 export interface IoFlag {
   name: 'content' | 'style' | 'output' | 'init-image' | 'weights' | 'backend' | 'log-json' | 'help' | 'version';
@@ -41,7 +41,7 @@ export const IO_FLAGS: readonly IoFlag[] = [
     name: 'backend',
     type: 'string',
     value: 'NAME',
-    description: `tfjs backend: ${BACKENDS.join(', ')} (default: $STYLIZE_BACKEND, else auto)`,
+    description: `engine backend: ${BACKENDS.join(', ')} (default: $STYLIZE_BACKEND, else auto: the fastest that starts)`,
   },
   { name: 'log-json', type: 'string', value: 'FILE', description: 'write the losses of every iteration as JSON lines' },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },

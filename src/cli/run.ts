@@ -1,10 +1,10 @@
-// One stylize run from validated arguments: backend → weights → VGG → pipeline → output file, with
+// One stylize run from validated arguments: backend → weights → engine → pipeline → output file, with
 // progress, the JSON log, previews and Ctrl-C handling.
-import { engineProcessWasmThreads, selectBackend } from '../engine/backend.ts';
+import type { Engine } from '../engine/engine.ts';
 import { planScales } from '../engine/multires.ts';
 import { runPipeline } from '../engine/pipeline.ts';
 import { CancelledError, type Progress } from '../engine/types.ts';
-import { createVgg, type Vgg } from '../engine/vgg.ts';
+import { chooseBackend, engineThreads, startEngine } from '../engine/start-engine.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
 import { withDashes, type RunArgs } from './args.ts';
 import { EXIT_OK, UsageError, oneLine } from './errors.ts';
@@ -38,18 +38,19 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
     if (signal.aborted) throw new CancelledError();
   };
   let log: JsonLog | undefined;
-  let vgg: Vgg | undefined;
+  let engine: Engine | undefined;
   let reporter: ProgressReporter | undefined;
   const previews: Promise<void>[] = [];
   try {
     checkScalePlan(args);
     await checkInputFiles(args);
     if (args.logJson !== undefined) log = openJsonLog(args.logJson);
-    await selectBackend(args.backend, { wasmThreads: engineProcessWasmThreads(io.env) });
+    const threads = engineThreads(io.env);
+    const backend = await chooseBackend(args.backend, { threads });
     throwIfAborted();
     const weightsPath = await obtainWeightsPath(args.weights, io, signal);
     throwIfAborted();
-    vgg = createVgg(await loadVggWeights(weightsPath));
+    engine = await startEngine(backend, await loadVggWeights(weightsPath), threads);
     throwIfAborted();
 
     const progress = reporterFor(io, args.options.printEvery);
@@ -59,7 +60,7 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
       styles: args.styles,
       initImage: args.initImage,
       options: args.options,
-      vgg,
+      engine,
       signal,
       onProgress(p: Progress) {
         log?.write(p);
@@ -84,6 +85,6 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
   } finally {
     removeInterrupt();
     log?.close();
-    vgg?.dispose();
+    await engine?.dispose();
   }
 }

@@ -6,11 +6,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
-import type { BackendChoice } from '../engine/backend.ts';
+import type { BackendChoice } from '../engine/backend-names.ts';
 import { DEFAULT_SWEEP_LAYERS, DEFAULT_TEXTURE_COMBO, SHEET_KINDS, SheetError, isSheetKind, planSheet } from '../engine/sheet/plan.ts';
 import type { SheetKind } from '../engine/sheet/plan.ts';
 import { CancelledError } from '../engine/types.ts';
-import type { Vgg } from '../engine/vgg.ts';
+import type { Engine } from '../engine/engine.ts';
 import type { StyleOptions } from '../options.ts';
 import { parseCliArgs, type RunArgs } from './args.ts';
 import { EXIT_OK, UsageError } from './errors.ts';
@@ -264,21 +264,21 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
   const controller = new AbortController();
   const { signal } = controller;
   const removeInterrupt = io.onInterrupt(() => controller.abort());
-  let vgg: Vgg | undefined;
+  let engine: Engine | undefined;
   let bar: ProgressReporter | undefined;
   try {
     // Loaded only for a real run: tfjs and the engine take a while to import.
-    const [{ engineProcessWasmThreads, selectBackend }, { createVgg }, { loadVggWeights }, { renderSheet, sheetProgress }] = await Promise.all([
-      import('../engine/backend.ts'),
-      import('../engine/vgg.ts'),
+    const [{ chooseBackend, engineThreads, startEngine }, { loadVggWeights }, { renderSheet, sheetProgress }] = await Promise.all([
+      import('../engine/start-engine.ts'),
       import('../engine/weights/vgg-weights.ts'),
       import('../engine/sheet/index.ts'),
     ]);
-    await selectBackend(a.backend, { wasmThreads: engineProcessWasmThreads(io.env) });
+    const threads = engineThreads(io.env);
+    const backend = await chooseBackend(a.backend, { threads });
     if (signal.aborted) throw new CancelledError();
     const weightsPath = await obtainWeightsPath(a.weights, io, signal);
     if (signal.aborted) throw new CancelledError();
-    vgg = createVgg(await loadVggWeights(weightsPath));
+    engine = await startEngine(backend, await loadVggWeights(weightsPath), threads);
 
     const progress = reporterFor(io);
     bar = progress;
@@ -292,7 +292,7 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
       options: a.options,
       layers: a.layers,
       combo: a.combo,
-      vgg,
+      engine,
       signal,
       onCell(index, total, cell) {
         if (progress) return;
@@ -319,7 +319,7 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
     return reportRunFailure(io, e, signal.aborted, 'stylize sheet');
   } finally {
     removeInterrupt();
-    vgg?.dispose();
+    await engine?.dispose();
   }
 }
 

@@ -1,24 +1,26 @@
-// Run-time backend choice. The native bindings are optionalDependencies (their install downloads
+// The tfjs backends. The native bindings are optionalDependencies (their install downloads
 // libtensorflow, which can fail), so each is tried in turn: native-gpu → native-cpu → wasm → cpu.
+// Which engine a process uses (ONNX Runtime or tfjs) is start-engine.ts's choice; this file only
+// starts tfjs on the backend it is given.
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradients by itself and its ESM gradient files cannot be loaded by Node
 // (extensionless imports); the @tensorflow/tfjs bundle registers them all on the shared registry.
 import '@tensorflow/tfjs';
-import os from 'node:os';
 import { logger } from '../log.ts';
+import type { TfjsBackend } from './backend-names.ts';
 import { enableWasmThreads } from './wasm-threads.ts';
 
-export const BACKENDS = ['auto', 'native-gpu', 'native-cpu', 'wasm', 'cpu'] as const;
-export type BackendChoice = (typeof BACKENDS)[number];
+const TFJS_BACKENDS = ['native-gpu', 'native-cpu', 'wasm', 'cpu'] as const;
+type TfjsChoice = TfjsBackend | 'auto';
 
-const TFJS_NAME: Record<Exclude<BackendChoice, 'auto'>, string> = {
+const TFJS_NAME: Record<TfjsBackend, string> = {
   'native-gpu': 'tensorflow',
   'native-cpu': 'tensorflow',
   wasm: 'wasm',
   cpu: 'cpu',
 };
 
-async function load(choice: Exclude<BackendChoice, 'auto'>): Promise<void> {
+async function load(choice: TfjsBackend): Promise<void> {
   switch (choice) {
     case 'native-gpu':
       await import('@tensorflow/tfjs-node-gpu' as string);
@@ -35,35 +37,26 @@ async function load(choice: Exclude<BackendChoice, 'auto'>): Promise<void> {
   }
 }
 
-let selected: Exclude<BackendChoice, 'auto'> | undefined;
+let selected: TfjsBackend | undefined;
 
-/** The chosen backend, or undefined before selectBackend ran. */
-export function currentBackend(): Exclude<BackendChoice, 'auto'> | undefined {
+/** The chosen tfjs backend, or undefined before selectBackend ran. */
+export function currentBackend(): TfjsBackend | undefined {
   return selected;
 }
 
 /**
- * Threads for the wasm backend in a process that owns its globals (the CLI, the engine worker):
- * STYLIZE_WASM_THREADS, else every core.
- */
-export function engineProcessWasmThreads(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.STYLIZE_WASM_THREADS ?? os.availableParallelism());
-  return Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 1;
-}
-
-/**
- * Selects and initialises a tfjs backend once per process. `choice` (or STYLIZE_BACKEND) forces one;
- * a forced backend that cannot load is an error rather than a silent fallback. `wasmThreads` > 1
+ * Selects and initialises a tfjs backend once per process. `choice` forces one (default: the tfjs
+ * chain in order); a forced backend that cannot load is an error rather than a silent fallback. `wasmThreads` > 1
  * patches process globals (see wasm-threads.ts): only processes that run nothing but the engine ask for it.
  */
 export async function selectBackend(
-  choice?: string,
+  choice: TfjsChoice = 'auto',
   opts: { wasmThreads?: number } = {},
-): Promise<Exclude<BackendChoice, 'auto'>> {
-  const wanted = (choice ?? process.env.STYLIZE_BACKEND ?? 'auto') as BackendChoice;
-  if (!BACKENDS.includes(wanted)) throw new Error(`unknown backend "${wanted}": use one of ${BACKENDS.join(', ')}`);
+): Promise<TfjsBackend> {
+  const wanted = choice;
+  if (wanted !== 'auto' && !TFJS_BACKENDS.includes(wanted)) throw new Error(`unknown tfjs backend "${wanted as string}": use one of ${TFJS_BACKENDS.join(', ')}`);
   if (selected && (wanted === 'auto' || wanted === selected)) return selected;
-  const order: Exclude<BackendChoice, 'auto'>[] = wanted === 'auto' ? ['native-gpu', 'native-cpu', 'wasm', 'cpu'] : [wanted];
+  const order: TfjsBackend[] = wanted === 'auto' ? [...TFJS_BACKENDS] : [wanted];
   const failures: string[] = [];
   for (const candidate of order) {
     let threadsReady: (() => void) | undefined;

@@ -10,10 +10,8 @@
 // targets are one forward pass at the style's size, the larger part with --style-scale well above 1.
 // The constants follow the engine's memory use: test/engine/memory-estimate.test.ts fails when the
 // estimate no longer covers a measured evaluation, or overshoots it by half.
-import * as tf from '@tensorflow/tfjs-core';
 import os from 'node:os';
 import { VGG_LAYER_NAMES, canonicalLayer, type StyleOptions } from '../options.ts';
-import { currentBackend } from './backend.ts';
 import { EngineError } from './types.ts';
 
 /** wasm32 heap ceiling as tfjs-backend-wasm builds it (4 GiB − 64 KiB). */
@@ -127,15 +125,8 @@ function processMemoryLimit(): number {
   return constrained && constrained > 0 ? Math.min(constrained, total) : total;
 }
 
-/**
- * The active backend's memory: wasm's heap ceiling with the tensors already in it, or the machine's
- * (or cgroup's) memory with the process's resident size. Null for the GPU backend, whose device
- * memory tfjs does not report.
- */
-export function memoryBudget(): MemoryBudget | null {
-  const backend = tf.getBackend();
-  if (backend === 'wasm') return { what: "the wasm backend's 4 GiB heap", limitBytes: WASM_HEAP_LIMIT, usedBytes: tf.memory().numBytes };
-  if (currentBackend() === 'native-gpu') return null;
+/** The machine's (or cgroup's) memory with the process's resident size already taken. */
+export function machineMemoryBudget(): MemoryBudget {
   const limit = processMemoryLimit();
   return { what: `this machine's ${gib(limit)} of memory`, limitBytes: limit, usedBytes: process.memoryUsage.rss() };
 }
@@ -153,7 +144,7 @@ export function checkMemory(
   channels: readonly number[],
   side: number,
   footprintAt: (side: number) => Footprint,
-  budget: MemoryBudget | null = memoryBudget(),
+  budget: MemoryBudget | null,
 ): void {
   if (!budget) return;
   const at = footprintAt(side);
@@ -170,6 +161,6 @@ export function checkMemory(
   const advice = lo >= 16 ? `the largest size that fits is about ${lo} px` : 'even the smallest size does not fit';
   throw new EngineError(
     `size ${side} (${width}×${height}) needs about ${gib(need * ALLOCATOR_SLACK)} with these layers, more than ${budget.what} can hold: ` +
-      `${advice}; lower the size, use shallower layers or a native backend`,
+      `${advice}; lower the size, use shallower layers or a backend without a fixed heap (onnx-cpu)`,
   );
 }

@@ -1,30 +1,24 @@
 // The style-transfer objective as tensors: targets (content features, blended style Grams)
 // computed once and kept, the weighted loss of an image, and one loss+gradient evaluation.
 import * as tf from '@tensorflow/tfjs-core';
-import { canonicalLayer, VGG_LAYER_NAMES, type StyleOptions } from '../options.ts';
 import { contentLoss } from './content-loss.ts';
 import { recordWithoutCopies } from './custom-grad.ts';
 import { gram } from './gram.ts';
-import { blendedGram, normaliseBlend, styleLoss } from './style-loss.ts';
+import type { Evaluation } from './engine.ts';
+import { planObjective, type ObjectiveOptions } from './objective-plan.ts';
+import { blendedGram, styleLoss } from './style-loss.ts';
 import { tvLoss } from './tv-loss.ts';
-import { EngineError, type Losses, type RGBImage } from './types.ts';
+import type { RGBImage } from './types.ts';
 import type { Vgg } from './vgg.ts';
 
-export type ObjectiveOptions = Pick<
-  StyleOptions,
-  'mode' | 'contentLayers' | 'styleLayers' | 'contentWeight' | 'styleWeight' | 'tvWeight' | 'pooling' | 'styleBlend'
->;
+export { checkImage, minimumSide } from './objective-plan.ts';
+export type { Evaluation, ObjectiveOptions };
 
 export interface LossTerms {
   content: tf.Scalar;
   style: tf.Scalar;
   tv: tf.Scalar;
   total: tf.Scalar;
-}
-
-export interface Evaluation {
-  losses: Losses;
-  grad: Float32Array;
 }
 
 export interface StyleObjective {
@@ -35,40 +29,6 @@ export interface StyleObjective {
   /** Loss parts and d(total)/dx of the HWC image x (used as is: clamp before). Leaves no tensors behind. */
   evaluate(x: Float32Array, width: number, height: number): Promise<Evaluation>;
   dispose(): void;
-}
-
-function canonical(names: readonly string[], what: string): string[] {
-  if (names.length === 0) throw new EngineError(`no ${what} layers given`);
-  try {
-    return [...new Set(names.map(canonicalLayer))];
-  } catch (e) {
-    throw new EngineError((e as Error).message);
-  }
-}
-
-/** Smallest image side for which every layer has at least one pixel: 2^(pools up to the deepest layer). */
-export function minimumSide(layers: readonly string[]): number {
-  let pools = 0;
-  for (const name of layers) {
-    const index = VGG_LAYER_NAMES.indexOf(name);
-    const count = VGG_LAYER_NAMES.slice(0, index + 1).filter((n) => n.startsWith('pool')).length;
-    pools = Math.max(pools, count);
-  }
-  return 2 ** pools;
-}
-
-export function checkImage(image: RGBImage, what: string, layers: readonly string[]): void {
-  const { width, height, data } = image;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new EngineError(`${what} has a bad size ${width}×${height}`);
-  }
-  if (data.length !== width * height * 3) {
-    throw new EngineError(`${what} has ${data.length} values, expected ${width}×${height}×3`);
-  }
-  const min = minimumSide(layers);
-  if (Math.min(width, height) < min) {
-    throw new EngineError(`${what} is ${width}×${height} px: the chosen layers need at least ${min} px per side`);
-  }
 }
 
 function toTensor(image: RGBImage): tf.Tensor4D {
@@ -91,25 +51,7 @@ export function createObjective(
   styles: readonly RGBImage[],
   outputSize?: { width: number; height: number },
 ): StyleObjective {
-  const useContent = o.mode !== 'texture';
-  const useStyle = o.mode !== 'reconstruct';
-  const contentLayers = useContent ? canonical(o.contentLayers, 'content') : [];
-  const styleLayers = useStyle ? canonical(o.styleLayers, 'style') : [];
-  if (useContent) {
-    if (!content) throw new EngineError(`${o.mode} mode needs a content image`);
-    checkImage(content, 'the content image', contentLayers);
-  }
-  if (useStyle) {
-    if (styles.length === 0) throw new EngineError(`${o.mode} mode needs at least one style image`);
-    styles.forEach((s, i) => checkImage(s, styles.length === 1 ? 'the style image' : `style image ${i + 1}`, styleLayers));
-  }
-  if (outputSize) {
-    const min = minimumSide([...contentLayers, ...styleLayers]);
-    if (Math.min(outputSize.width, outputSize.height) < min) {
-      throw new EngineError(`the output would be ${outputSize.width}×${outputSize.height} px: the chosen layers need at least ${min} px per side`);
-    }
-  }
-  const blend = useStyle ? normaliseBlend(styles.length, o.styleBlend) : [];
+  const { useContent, useStyle, contentLayers, styleLayers, blend } = planObjective(o, content, styles, outputSize);
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
 
   const contentTargets: Record<string, tf.Tensor4D> = {};
@@ -194,3 +136,4 @@ export function createObjective(
     },
   };
 }
+

@@ -9,18 +9,18 @@ import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage
 import type { DecodeOptions } from './image.ts';
 import { checkMemory, type Footprint, type Size } from './memory-estimate.ts';
 import { coarseToFineEtaMs, planScales, type ScalePlan } from './multires.ts';
-import { minimumSide } from './objective.ts';
+import { minimumSide } from './objective-plan.ts';
 import { stylize } from './stylize.ts';
 import { CancelledError, EngineError } from './types.ts';
 import type { Losses, Progress, RGBImage } from './types.ts';
-import type { Vgg } from './vgg.ts';
+import type { Engine } from './engine.ts';
 
 export interface PipelineInput {
   content?: Buffer | string;
   styles: (Buffer | string)[];
   initImage?: Buffer | string;
   options: StyleOptions;
-  vgg: Vgg;
+  engine: Engine;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
   /** Encoded PNG of the current image (original colours applied if set), every options.saveEvery iterations. */
@@ -198,7 +198,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
   const headers = await readHeaders(input, need);
   checkScaleSizes(o, plan, headers);
   // Before any pixel is decoded: the last scale is the largest, and the wasm heap never shrinks.
-  checkMemory(o, input.vgg.channels, o.size, (side) => footprintAt(o, headers, side));
+  checkMemory(o, input.engine.channels, o.size, (side) => footprintAt(o, headers, side), input.engine.memoryBudget());
 
   const scales = plan.sides.length;
   const multi = scales > 1;
@@ -255,7 +255,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
               })
           : report;
 
-      const result = await stylize(input.vgg, {
+      const result = await stylize(input.engine, {
         options: { ...o, init, steps: plan.steps[index] },
         content,
         styles,

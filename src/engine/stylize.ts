@@ -2,11 +2,10 @@
 // through an evaluate wrapper that clamps, counts iterations, reports progress and previews, and
 // honours cancellation.
 import { initialImage } from './init-image.ts';
-import { createObjective } from './objective.ts';
 import { minimizeAdam } from './optim/adam.ts';
 import { minimizeLbfgs } from './optim/lbfgs.ts';
 import { CancelledError, EngineError, type Losses, type StylizeRequest, type StylizeResult } from './types.ts';
-import type { Vgg } from './vgg.ts';
+import type { Engine } from './engine.ts';
 
 export function clamp01(x: Float32Array): void {
   for (let i = 0; i < x.length; i++) {
@@ -30,13 +29,13 @@ function outputSize(req: StylizeRequest): { width: number; height: number } {
   return { width, height };
 }
 
-export async function stylize(vgg: Vgg, req: StylizeRequest): Promise<StylizeResult> {
+export async function stylize(engine: Engine, req: StylizeRequest): Promise<StylizeResult> {
   const start = performance.now();
   const { options: o, signal } = req;
   if (signal?.aborted) throw new CancelledError();
   const { width, height } = outputSize(req);
 
-  const objective = createObjective(vgg, o, req.content, req.styles, { width, height });
+  const objective = await engine.createObjective(o, req.content, req.styles, { width, height });
   try {
     const x0 = initialImage(o.init, width, height, { content: req.content, styles: req.styles, initImage: req.initImage, seed: o.seed });
 

@@ -13,7 +13,8 @@ export interface EngineWorkerConfig {
   entry: string;
   weightsPath: string;
   backend?: string;
-  wasmThreads?: number;
+  /** Threads of the engine in the process (ONNX Runtime's intra-op pool, or wasm's). */
+  engineThreads?: number;
   /** How long a running job may take to honour a cancel before its process is killed. */
   cancelGraceMs?: number;
   env?: NodeJS.ProcessEnv;
@@ -98,7 +99,7 @@ export class EngineWorker {
     });
     // Nobody may be waiting yet (start() at boot): the rejection is reported to the next job instead.
     ready.catch(() => undefined);
-    const init: ToWorker = { type: 'init', weightsPath: this.config.weightsPath, backend: this.config.backend, wasmThreads: this.config.wasmThreads };
+    const init: ToWorker = { type: 'init', weightsPath: this.config.weightsPath, backend: this.config.backend, engineThreads: this.config.engineThreads };
     child.send(init);
     return ready;
   }

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { formatDuration, formatLosses } from '../chat/format.ts';
-import { engineProcessWasmThreads } from '../engine/backend.ts';
+import { engineThreads } from '../engine/start-engine.ts';
 import type { Progress } from '../engine/types.ts';
 import { logger } from '../log.ts';
 import { OptionsError, type Mode, type StyleOptions } from '../options.ts';
@@ -53,7 +53,7 @@ export interface JobServiceConfig {
   weightsPath: string;
   /** Engine worker processes, i.e. jobs running at once (default 1: one GPU). */
   workers?: number;
-  /** tfjs backend for the workers (default: STYLIZE_BACKEND, else auto). */
+  /** Engine backend for the workers (default: STYLIZE_BACKEND, else auto). */
   backend?: string;
   /** Global ceilings; unset keys come from env (STYLIZE_MAX_*), then the defaults. */
   ceilings?: Partial<Limits>;
@@ -61,8 +61,8 @@ export interface JobServiceConfig {
   retentionHours?: number;
   /** The worker script (default src/jobs/worker.ts). */
   workerEntry?: string;
-  /** wasm threads per worker (default STYLIZE_WASM_THREADS, else the cores shared between the workers). */
-  wasmThreads?: number;
+  /** Engine threads per worker (default STYLIZE_ENGINE_THREADS, else the cores shared between the workers). */
+  engineThreads?: number;
   /** How long a running job may take to honour a cancel before its worker is killed (default 30 s). */
   cancelGraceMs?: number;
   /** Another queue (e.g. a shared one); default: this machine's worker processes. */
@@ -138,9 +138,12 @@ export class LocalJobService implements JobService {
         entry: config.workerEntry ?? DEFAULT_WORKER_ENTRY,
         weightsPath: config.weightsPath,
         backend: config.backend,
-        wasmThreads:
-          config.wasmThreads ??
-          (process.env.STYLIZE_WASM_THREADS ? engineProcessWasmThreads() : Math.max(1, Math.floor(os.availableParallelism() / workers))),
+        // Each engine process gets its share of the cores: ONNX Runtime's threads spin while they wait.
+        engineThreads:
+          config.engineThreads ??
+          (process.env.STYLIZE_ENGINE_THREADS || process.env.STYLIZE_WASM_THREADS
+            ? engineThreads()
+            : Math.max(1, Math.floor(os.availableParallelism() / workers))),
         cancelGraceMs: config.cancelGraceMs,
       });
     this.db = openDatabase(config.dataDir);

@@ -32,7 +32,7 @@ export interface Completed extends PipelineResult {
 }
 
 export type ToWorker =
-  | { type: 'init'; weightsPath: string; backend?: string; wasmThreads?: number }
+  | { type: 'init'; weightsPath: string; backend?: string; engineThreads?: number }
   | { type: 'run'; jobId: string; content?: Buffer; styles: Buffer[]; initImage?: Buffer; options: StyleOptions; sheet?: SheetSpec; contents?: Buffer[] }
   | { type: 'cancel'; jobId: string };
 

@@ -1,11 +1,10 @@
-// The engine worker: a long-lived child process (one per GPU/engine slot) that owns tfjs. It starts
-// the backend and uploads the VGG weights once, then runs one job at a time as the parent asks,
+// The engine worker: a long-lived child process (one per GPU/engine slot) that owns the engine. It
+// starts the backend and loads the VGG weights once, then runs one job at a time as the parent asks,
 // so the optimisation never blocks the bot's event loop. Started by engine-worker.ts with fork().
-import * as tf from '@tensorflow/tfjs-core';
 import { runPipeline } from '../engine/pipeline.ts';
 import { runSheetJob } from '../engine/sheet/job.ts';
-import { selectBackend } from '../engine/backend.ts';
-import { createVgg, type Vgg } from '../engine/vgg.ts';
+import type { Engine } from '../engine/engine.ts';
+import { chooseBackend, engineThreads, startEngine } from '../engine/start-engine.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
 import { logger } from '../log.ts';
 import type { SheetSpec } from './types.ts';
@@ -14,7 +13,7 @@ import type { Completed, FromWorker, ToWorker } from './worker-protocol.ts';
 type InitMessage = Extract<ToWorker, { type: 'init' }>;
 type RunMessage = Extract<ToWorker, { type: 'run' }>;
 
-let vgg: Vgg | undefined;
+let engine: Engine | undefined;
 let current: { jobId: string; abort: AbortController } | undefined;
 
 // The parent is gone (it crashed or was killed): nobody is left to work for.
@@ -32,9 +31,9 @@ function messageOf(e: unknown): string {
 
 async function init(msg: InitMessage): Promise<void> {
   try {
-    const backend = await selectBackend(msg.backend, { wasmThreads: msg.wasmThreads });
-    const weights = await loadVggWeights(msg.weightsPath);
-    vgg = createVgg(weights);
+    const threads = msg.engineThreads ?? engineThreads();
+    const backend = await chooseBackend(msg.backend, { threads });
+    engine = await startEngine(backend, await loadVggWeights(msg.weightsPath), threads);
     send({ type: 'ready', backend });
   } catch (e) {
     send({ type: 'fatal', message: messageOf(e) });
@@ -43,7 +42,7 @@ async function init(msg: InitMessage): Promise<void> {
 }
 
 async function run(msg: RunMessage): Promise<void> {
-  if (!vgg) {
+  if (!engine) {
     send({ type: 'error', jobId: msg.jobId, message: 'the engine is not initialised', cancelled: false });
     return;
   }
@@ -55,25 +54,24 @@ async function run(msg: RunMessage): Promise<void> {
   current = { jobId: msg.jobId, abort };
   const { jobId } = msg;
   try {
-    const done = msg.sheet ? await runSheet(msg, msg.sheet, vgg, abort.signal) : await runStylize(msg, vgg, abort.signal);
+    const done = msg.sheet ? await runSheet(msg, msg.sheet, engine, abort.signal) : await runStylize(msg, engine, abort.signal);
     send({ type: 'done', jobId, ...done });
   } catch (e) {
     send({ type: 'error', jobId, message: messageOf(e), cancelled: abort.signal.aborted });
   } finally {
     current = undefined;
-    // This process lives for many jobs: a tensor count that keeps growing is a leak.
-    logger.debug({ job: jobId, tensors: tf.memory().numTensors }, 'engine worker: job done');
+    logger.debug({ job: jobId, rssMb: Math.round(process.memoryUsage.rss() / 2 ** 20) }, 'engine worker: job done');
   }
 }
 
-async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal): Promise<Completed> {
+async function runStylize(msg: RunMessage, engine: Engine, signal: AbortSignal): Promise<Completed> {
   const { jobId } = msg;
   const r = await runPipeline({
     content: msg.content,
     styles: msg.styles,
     initImage: msg.initImage,
     options: msg.options,
-    vgg,
+    engine,
     signal,
     onProgress: (progress) => send({ type: 'progress', jobId, progress }),
     onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
@@ -82,7 +80,7 @@ async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal): Promi
 }
 
 /** Every run of the sheet, one after the other; progress counts over all of them. No previews. */
-async function runSheet(msg: RunMessage, sheet: SheetSpec, vgg: Vgg, signal: AbortSignal): Promise<Completed> {
+async function runSheet(msg: RunMessage, sheet: SheetSpec, engine: Engine, signal: AbortSignal): Promise<Completed> {
   const { jobId } = msg;
   const r = await runSheetJob({
     kind: sheet.kind,
@@ -90,7 +88,7 @@ async function runSheet(msg: RunMessage, sheet: SheetSpec, vgg: Vgg, signal: Abo
     styles: msg.styles,
     options: msg.options,
     sheet: { layers: sheet.layers, combo: sheet.combo },
-    vgg,
+    engine,
     signal,
     onProgress: (progress) => send({ type: 'progress', jobId, progress }),
   });

@@ -156,7 +156,7 @@ describe('parseCliArgs: bad input is one exact line', () => {
     [['--frobnicate'], 'unknown option --frobnicate'],
     [['-x'], 'unknown option -x'],
     [['photo.jpg'], 'unexpected argument "photo.jpg" (give images with --content and --style)'],
-    [['--backend', 'gpu'], '--backend: got "gpu", expected one of auto, native-gpu, native-cpu, wasm, cpu'],
+    [['--backend', 'gpu'], '--backend: got "gpu", expected one of auto, onnx-cuda, native-gpu, onnx-webgpu, onnx-cpu, native-cpu, wasm, cpu'],
     [['-o', 'out.gif'], '--output: cannot write ".gif" images; name the file .png, .jpg or .webp'],
     [['-o', 'out'], '--output: cannot write "no extension" images; name the file .png, .jpg or .webp'],
   ])('%j → %s', (extra, message) => {

@@ -1,5 +1,5 @@
-// The real executable, spawned: argument handling, the engine on the wasm backend with stand-in
-// weights, files written, exit codes. Kept to a handful of tiny runs (each spawn costs seconds).
+// The real executable, spawned: argument handling, the engine (mostly on the wasm backend, once on the
+// default onnx-cpu) with stand-in weights, files written, exit codes. Kept to a handful of tiny runs (each spawn costs seconds).
 import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,6 +95,21 @@ describe('stylize (spawned)', () => {
       expect(m.slice(1, 5)).toEqual([lines[k].total, lines[k].content, lines[k].style, lines[k].tv].map(formatLoss));
     }
     expectDone(r, out);
+  });
+
+  it('with no --backend flag: runs on onnx-cpu, and its losses match the same run on wasm', async () => {
+    const d = fresh('default-backend');
+    const args = ['--content', CONTENT, '--style', STYLE, '--weights', weights, '--size', '32', '--steps', '3', '--optimizer', 'adam', '--print-every', '0'];
+    const onnx = await spawnCli([...args, '-o', join(d, 'onnx.png'), '--log-json', join(d, 'onnx.jsonl')], { env: { STYLIZE_LOG_LEVEL: 'info' } });
+    expect({ code: onnx.code, stderr: onnx.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(onnx.stdout).toMatch(/"msg":"engine backend: onnx-cpu \(1 thread\); skipped onnx-cuda: [^"]+; native-gpu: [^"]+; onnx-webgpu: [^"]+"/);
+    const wasm = await spawnCli([...args, '-o', join(d, 'wasm.png'), '--log-json', join(d, 'wasm.jsonl'), '--backend', 'wasm']);
+    expectOk(wasm);
+    const a = readLog(join(d, 'onnx.jsonl'));
+    const b = readLog(join(d, 'wasm.jsonl'));
+    expect(a).toHaveLength(4);
+    a.forEach((l, k) => expect(Math.abs(l.total - b[k].total) / b[k].total, `iteration ${k}`).toBeLessThan(1e-4));
+    expect(await imageMeta(join(d, 'onnx.png'))).toEqual(['png', 32, 24]);
   });
 
   it('texture mode, seed preset, Adam', async () => {

@@ -54,7 +54,7 @@ beforeAll(async () => {
   fake = await FakeDiscord.start();
   dataDir = mkdtempSync(path.join(os.tmpdir(), 'stylize-discord-sheet-'));
   const weightsPath = await writeRandomWeightsFile(path.join(dataDir, 'vgg19.safetensors'), 7);
-  jobs = createJobService({ dataDir, weightsPath, workers: 1, backend: 'wasm', wasmThreads: 1 });
+  jobs = createJobService({ dataDir, weightsPath, workers: 1, backend: 'wasm', engineThreads: 1 });
   jobs.on((event, job) => {
     if (event.type === 'completed') completed.set(job.id, event);
   });

@@ -6,10 +6,10 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/options.ts';
-import { selectBackend } from '../../src/engine/backend.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import { stylize } from '../../src/engine/stylize.ts';
 import type { Losses, RGBImage } from '../../src/engine/types.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
+import { ENGINE_KINDS, testEngine } from '../helpers/engines.ts';
 import { goldenHash, goldenVggWeights } from '../helpers/formula-weights.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -57,18 +57,17 @@ if (!present) {
 } else {
   const golden = JSON.parse(readFileSync(path.join(goldenDir, 'expected.json'), 'utf8')) as Golden;
 
-  describe('golden losses (formula VGG-19 weights, wasm)', () => {
-    let vgg: Vgg;
+  describe.each(ENGINE_KINDS)('golden losses (formula VGG-19 weights, %s)', (kind) => {
+    let engine: Engine;
     let content: RGBImage;
     let style: RGBImage;
     let init: RGBImage;
 
     beforeAll(async () => {
-      await selectBackend('wasm');
-      vgg = createVgg(goldenVggWeights());
+      engine = await testEngine(kind, goldenVggWeights());
       [content, style, init] = await Promise.all(['content.png', 'style.png', 'init.png'].map(loadPng));
     });
-    afterAll(() => vgg?.dispose());
+    afterAll(async () => engine?.dispose());
 
     it('generates the README weights (weights_probe)', () => {
       const weights = goldenVggWeights();
@@ -95,7 +94,7 @@ if (!present) {
           steps: run.steps,
         });
         const log: ({ iter: number } & Losses)[] = [];
-        const result = await stylize(vgg, {
+        const result = await stylize(engine, {
           options,
           content,
           styles: [style],

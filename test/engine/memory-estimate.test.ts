@@ -4,11 +4,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/engine/backend.ts';
 import { fitLongSide } from '../../src/engine/image.ts';
-import { WASM_HEAP_LIMIT, checkMemory, estimatePeakBytes, memoryBudget, type Footprint, type MemoryBudget } from '../../src/engine/memory-estimate.ts';
+import { WASM_HEAP_LIMIT, checkMemory, estimatePeakBytes, type Footprint, type MemoryBudget } from '../../src/engine/memory-estimate.ts';
 import { createObjective } from '../../src/engine/objective.ts';
 import { runPipeline } from '../../src/engine/pipeline.ts';
 import { EngineError, type Progress } from '../../src/engine/types.ts';
 import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
+import { tfjsEngine, tfjsMemoryBudget } from '../../src/engine/tfjs-engine.ts';
+import { createOnnxEngine } from '../../src/engine/onnx/onnx-engine.ts';
 import { resolveOptions, type Preset } from '../../src/options.ts';
 import { randomVggWeights } from '../helpers/random-weights.ts';
 import { randomImage } from '../helpers/tiny-vgg.ts';
@@ -65,6 +67,19 @@ describe('estimatePeakBytes', () => {
 describe('checkMemory', () => {
   const gatys = resolveOptions({});
 
+  it('lets onnx-cpu run a 1024 px gatys evaluation that the wasm heap refuses', async () => {
+    const onnx = await createOnnxEngine(randomVggWeights(1), { provider: 'cpu', threads: 1 });
+    try {
+      const budget = onnx.memoryBudget()!;
+      expect(budget.limitBytes).toBeGreaterThan(WASM_HEAP_LIMIT);
+      expect(budget.what).toMatch(/^this machine's \d+\.\d GiB of memory$/);
+      expect(() => checkMemory(gatys, onnx.channels, 1024, footprint, budget)).not.toThrow();
+      expect(() => checkMemory(gatys, vgg.channels, 1024, footprint, tfjsMemoryBudget('wasm'))).toThrow(/more than the wasm backend's 4 GiB heap can hold/);
+    } finally {
+      await onnx.dispose();
+    }
+  });
+
   it('names the largest size that fits a budget, and that size fits', () => {
     const budget: MemoryBudget = { what: 'a test budget', limitBytes: 2 ** 30, usedBytes: 2 ** 28 };
     let message = '';
@@ -74,7 +89,7 @@ describe('checkMemory', () => {
       expect(e).toBeInstanceOf(EngineError);
       message = (e as Error).message;
     }
-    const m = /^size 1024 \(1024×768\) needs about (\d+\.\d) GiB with these layers, more than a test budget can hold: the largest size that fits is about (\d+) px; lower the size, use shallower layers or a native backend$/.exec(message);
+    const m = /^size 1024 \(1024×768\) needs about (\d+\.\d) GiB with these layers, more than a test budget can hold: the largest size that fits is about (\d+) px; lower the size, use shallower layers or a backend without a fixed heap \(onnx-cpu\)$/.exec(message);
     expect(m, message).not.toBeNull();
     const largest = Number(m![2]);
     expect(() => checkMemory(gatys, vgg.channels, largest, footprint, budget)).not.toThrow();
@@ -84,11 +99,11 @@ describe('checkMemory', () => {
   });
 
   it("uses the wasm heap's 4 GiB ceiling on the wasm backend", () => {
-    const budget = memoryBudget()!;
+    const budget = tfjsMemoryBudget('wasm')!;
     expect(budget.limitBytes).toBe(WASM_HEAP_LIMIT);
     // The VGG weights already live in the heap.
     expect(budget.usedBytes).toBeGreaterThan(100 * 2 ** 20);
-    expect(() => checkMemory(gatys, vgg.channels, 512, footprint)).not.toThrow();
+    expect(() => checkMemory(gatys, vgg.channels, 512, footprint, budget)).not.toThrow();
   });
 
   it('makes the pipeline refuse an output that would not fit, before optimising', async () => {
@@ -96,7 +111,7 @@ describe('checkMemory', () => {
     const err = await runPipeline({
       content: tubingen,
       styles: [starry],
-      vgg,
+      engine: tfjsEngine(vgg),
       options: resolveOptions({ size: 4096, multires: 4 }),
       onProgress: (p) => progress.push(p),
     }).catch((e: unknown) => e);

@@ -9,8 +9,8 @@ import { runPipeline } from '../../src/engine/pipeline.ts';
 import type { PipelineInput } from '../../src/engine/pipeline.ts';
 import { CancelledError, EngineError } from '../../src/engine/types.ts';
 import type { Losses, Progress, RGBImage } from '../../src/engine/types.ts';
-import { createVgg } from '../../src/engine/vgg.ts';
-import type { Vgg } from '../../src/engine/vgg.ts';
+import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
+import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
 import { MAX_STEPS, OptionsError, resolveOptions } from '../../src/options.ts';
 import type { OptionsInput } from '../../src/options.ts';
 import { firstDifference, randomVggWeights } from '../helpers/random-weights.ts';
@@ -117,7 +117,7 @@ describe('coarse-to-fine pipeline', () => {
   }
 
   function run(input: Partial<PipelineInput> & { options: PipelineInput['options'] }) {
-    return runPipeline({ content: tubingen, styles: [starry], vgg, ...input });
+    return runPipeline({ content: tubingen, styles: [starry], engine: tfjsEngine(vgg), ...input });
   }
 
   it('runs each scale in turn, reports the scale and the whole run’s time, and ends at the output size', async () => {

@@ -11,8 +11,8 @@ import { runPipeline } from '../../src/engine/pipeline.ts';
 import type { PipelineInput } from '../../src/engine/pipeline.ts';
 import { CancelledError, EngineError } from '../../src/engine/types.ts';
 import type { Progress, RGBImage } from '../../src/engine/types.ts';
-import { createVgg } from '../../src/engine/vgg.ts';
-import type { Vgg } from '../../src/engine/vgg.ts';
+import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
+import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
 import { randomVggWeights } from '../helpers/random-weights.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,7 +34,7 @@ function opts(extra: OptionsInput = {}) {
 }
 
 function run(input: Partial<PipelineInput> & { options: PipelineInput['options'] }) {
-  return runPipeline({ styles: [], vgg, ...input });
+  return runPipeline({ styles: [], engine: tfjsEngine(vgg), ...input });
 }
 
 async function pngSize(png: Buffer): Promise<[string | undefined, number | undefined, number | undefined]> {

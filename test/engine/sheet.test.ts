@@ -18,6 +18,7 @@ import {
 } from '../../src/engine/sheet/index.ts';
 import { CancelledError, type Progress } from '../../src/engine/types.ts';
 import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
+import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
 import { resolveOptions, type OptionsInput } from '../../src/options.ts';
 import { randomVggWeights } from '../helpers/random-weights.ts';
 
@@ -208,7 +209,7 @@ describe('renderSheet and runSheetJob (tiny random VGG)', () => {
       styles: [],
       options: seedOptions({ steps: 2 }),
       layers: ['conv_1', 'relu2_1'],
-      vgg,
+      engine: tfjsEngine(vgg),
       onCell: (i, total) => started.push(i * 10 + total),
       onCellDone: (i) => done.push(i),
       onProgress: (p, at) => progress.push({ run: at.run, iteration: p.iteration }),
@@ -252,7 +253,7 @@ describe('renderSheet and runSheetJob (tiny random VGG)', () => {
       contents: [readFileSync(tubingen)],
       styles: [readFileSync(starry)],
       options: seedOptions({ steps: 2, optimizer: 'adam' }),
-      vgg,
+      engine: tfjsEngine(vgg),
       onProgress: (p) => progress.push(p),
     });
     // Two runs of Adam with 2 steps: iterations 0, 1, 2 each, counted on from 2.
@@ -281,7 +282,7 @@ describe('renderSheet and runSheetJob (tiny random VGG)', () => {
         contents: [tubingen, Buffer.from('not an image')],
         styles: [starry],
         options: seedOptions(),
-        vgg,
+        engine: tfjsEngine(vgg),
         onCell: () => ran++,
       }),
     ).rejects.toThrow(new ImageError('content image 2: not an image (unrecognised data)'));
@@ -295,7 +296,7 @@ describe('renderSheet and runSheetJob (tiny random VGG)', () => {
         styles: [starry],
         options: seedOptions(),
         layers: ['conv_1', 'conv_2', 'conv_3'],
-        vgg,
+        engine: tfjsEngine(vgg),
         signal: abort.signal,
         onCellDone: (i) => i === 0 && abort.abort(),
       }),

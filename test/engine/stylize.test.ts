@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions, type OptionsInput } from '../../src/options.ts';
-import { selectBackend } from '../../src/engine/backend.ts';
+import type { Engine } from '../../src/engine/engine.ts';
 import { mulberry32, noiseImage } from '../../src/engine/prng.ts';
 import { stylize } from '../../src/engine/stylize.ts';
 import { CancelledError, EngineError, type Progress, type StylizeRequest } from '../../src/engine/types.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
+import { ENGINE_KINDS, testEngine } from '../helpers/engines.ts';
 import { randomImage, tinyVggWeights } from '../helpers/tiny-vgg.ts';
 
 const content = randomImage(16, 16, 21);
@@ -15,9 +15,9 @@ function request(options: OptionsInput, extra: Partial<StylizeRequest> = {}): St
   return { options: resolveOptions({ styleWeight: 1e3, tvWeight: 0.1, ...options }), content, styles: [style], ...extra };
 }
 
-async function run(vgg: Vgg, options: OptionsInput, extra: Partial<StylizeRequest> = {}) {
+async function run(engine: Engine, options: OptionsInput, extra: Partial<StylizeRequest> = {}) {
   const log: Progress[] = [];
-  const result = await stylize(vgg, request(options, { onProgress: (p) => log.push(p), ...extra }));
+  const result = await stylize(engine, request(options, { onProgress: (p) => log.push(p), ...extra }));
   return { result, log };
 }
 
@@ -44,17 +44,16 @@ describe('prng', () => {
   });
 });
 
-describe('stylize', () => {
-  let vgg: Vgg;
+describe.each(ENGINE_KINDS)('stylize on %s', (kind) => {
+  let engine: Engine;
   beforeAll(async () => {
-    await selectBackend('wasm');
-    vgg = createVgg(tinyVggWeights(5));
+    engine = await testEngine(kind, tinyVggWeights(5));
   });
-  afterAll(() => vgg?.dispose());
+  afterAll(async () => engine?.dispose());
 
   it('transfer with Adam: logs iterations 0..steps, lowers the loss, returns a clamped image and frees every tensor', async () => {
     const before = tf.memory().numTensors;
-    const { result, log } = await run(vgg, { optimizer: 'adam', steps: 8, lr: 0.05 });
+    const { result, log } = await run(engine, { optimizer: 'adam', steps: 8, lr: 0.05 });
     expect(log.map((p) => p.iteration)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
     // init=content (the gatys preset): the content term starts at exactly 0.
     expect(log[0].losses.content).toBe(0);
@@ -72,7 +71,7 @@ describe('stylize', () => {
   });
 
   it('transfer with L-BFGS: counts evaluations and returns the best point', async () => {
-    const { result, log } = await run(vgg, { optimizer: 'lbfgs', steps: 6 });
+    const { result, log } = await run(engine, { optimizer: 'lbfgs', steps: 6 });
     expect(log[0].iteration).toBe(0);
     expect(log.length).toBeLessThanOrEqual(7);
     expect(log.map((p) => p.iteration)).toEqual(log.map((_, i) => i));
@@ -82,34 +81,34 @@ describe('stylize', () => {
   });
 
   it('texture mode: content is 0 everywhere and the output takes the style size', async () => {
-    const { result, log } = await run(vgg, { mode: 'texture', optimizer: 'adam', steps: 2, init: 'noise' }, { content: undefined });
+    const { result, log } = await run(engine, { mode: 'texture', optimizer: 'adam', steps: 2, init: 'noise' }, { content: undefined });
     expect(log.every((p) => p.losses.content === 0 && p.losses.style > 0)).toBe(true);
     expect(log[0].losses.total).toBeCloseTo(1e3 * log[0].losses.style + 0.1 * log[0].losses.tv, 3);
     expect([result.image.width, result.image.height]).toEqual([20, 16]);
   });
 
   it('texture mode honours outputSize', async () => {
-    const { result } = await run(vgg, { mode: 'texture', steps: 0, init: 'noise' }, { content: undefined, outputSize: { width: 24, height: 17 } });
+    const { result } = await run(engine, { mode: 'texture', steps: 0, init: 'noise' }, { content: undefined, outputSize: { width: 24, height: 17 } });
     expect([result.image.width, result.image.height]).toEqual([24, 17]);
   });
 
   it('reconstruct mode: style is 0 everywhere', async () => {
-    const { log } = await run(vgg, { mode: 'reconstruct', optimizer: 'adam', steps: 2 }, { styles: [] });
+    const { log } = await run(engine, { mode: 'reconstruct', optimizer: 'adam', steps: 2 }, { styles: [] });
     expect(log.every((p) => p.losses.style === 0 && p.losses.content > 0)).toBe(true);
     expect(log[0].losses.total).toBeCloseTo(log[0].losses.content + 0.1 * log[0].losses.tv, 5);
   });
 
   it('noise init: same seed, same run; another seed, another start', async () => {
-    const a = await run(vgg, { init: 'noise', seed: 3, optimizer: 'adam', steps: 2 });
-    const b = await run(vgg, { init: 'noise', seed: 3, optimizer: 'adam', steps: 2 });
-    const c = await run(vgg, { init: 'noise', seed: 4, optimizer: 'adam', steps: 2 });
+    const a = await run(engine, { init: 'noise', seed: 3, optimizer: 'adam', steps: 2 });
+    const b = await run(engine, { init: 'noise', seed: 3, optimizer: 'adam', steps: 2 });
+    const c = await run(engine, { init: 'noise', seed: 4, optimizer: 'adam', steps: 2 });
     expect(b.result.image.data).toEqual(a.result.image.data);
     expect(b.log.map((p) => p.losses)).toEqual(a.log.map((p) => p.losses));
     expect(c.log[0].losses.total).not.toBe(a.log[0].losses.total);
   });
 
   it('init=style starts from the style image resized to the output size', async () => {
-    const { result } = await run(vgg, { init: 'style', steps: 0, optimizer: 'adam' });
+    const { result } = await run(engine, { init: 'style', steps: 0, optimizer: 'adam' });
     const expected = tf.tidy(() =>
       tf.image.resizeBilinear(tf.tensor3d(style.data, [16, 20, 3]), [16, 16], false, true).dataSync(),
     );
@@ -118,7 +117,7 @@ describe('stylize', () => {
 
   it('calls onPreview every saveEvery iterations with a copy of the image', async () => {
     const previews: number[] = [];
-    await run(vgg, { optimizer: 'adam', steps: 7, saveEvery: 3 }, {
+    await run(engine, { optimizer: 'adam', steps: 7, saveEvery: 3 }, {
       onPreview: (i, img) => {
         expect(img.data.length).toBe(16 * 16 * 3);
         previews.push(i);
@@ -133,7 +132,7 @@ describe('stylize', () => {
       const controller = new AbortController();
       const seen: number[] = [];
       const p = stylize(
-        vgg,
+        engine,
         request(
           { optimizer, steps: 50 },
           {
@@ -154,13 +153,13 @@ describe('stylize', () => {
   it('an already aborted signal is refused before any work', async () => {
     const controller = new AbortController();
     controller.abort();
-    await expect(stylize(vgg, request({ steps: 3 }, { signal: controller.signal }))).rejects.toBeInstanceOf(CancelledError);
+    await expect(stylize(engine, request({ steps: 3 }, { signal: controller.signal }))).rejects.toBeInstanceOf(CancelledError);
   });
 
   it('keeps the tensor count flat over 100 iterations', async () => {
     const counts = new Map<number, number>();
     const before = tf.memory().numTensors;
-    await run(vgg, { optimizer: 'adam', steps: 100 }, {
+    await run(engine, { optimizer: 'adam', steps: 100 }, {
       onProgress: (p) => {
         if (p.iteration === 10 || p.iteration === 100) counts.set(p.iteration, tf.memory().numTensors);
       },
@@ -171,13 +170,13 @@ describe('stylize', () => {
   });
 
   it('bad requests get one-line EngineErrors', async () => {
-    await expect(stylize(vgg, request({ mode: 'transfer' }, { content: undefined }))).rejects.toThrow(EngineError);
-    await expect(stylize(vgg, request({ mode: 'transfer' }, { styles: [] }))).rejects.toThrow(/at least one style image/);
-    await expect(stylize(vgg, request({}, { content: randomImage(8, 8, 1) }))).rejects.toThrow(/at least 16 px/);
-    await expect(stylize(vgg, request({ init: 'image' }))).rejects.toThrow(/init=image needs/);
-    await expect(stylize(vgg, request({ styleBlend: '1,2' }))).rejects.toThrow(/2 weights for 1 style image/);
+    await expect(stylize(engine, request({ mode: 'transfer' }, { content: undefined }))).rejects.toThrow(EngineError);
+    await expect(stylize(engine, request({ mode: 'transfer' }, { styles: [] }))).rejects.toThrow(/at least one style image/);
+    await expect(stylize(engine, request({}, { content: randomImage(8, 8, 1) }))).rejects.toThrow(/at least 16 px/);
+    await expect(stylize(engine, request({ init: 'image' }))).rejects.toThrow(/init=image needs/);
+    await expect(stylize(engine, request({ styleBlend: '1,2' }))).rejects.toThrow(/2 weights for 1 style image/);
     await expect(
-      stylize(vgg, request({}, { content: { width: 16, height: 16, data: new Float32Array(10) } })),
+      stylize(engine, request({}, { content: { width: 16, height: 16, data: new Float32Array(10) } })),
     ).rejects.toThrow(/has 10 values/);
   });
 });

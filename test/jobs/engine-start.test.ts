@@ -10,7 +10,7 @@ afterAll(() => tmp.remove());
 
 it('reports an engine that cannot start, at start() and to the jobs it was given', async () => {
   const missing = path.join(tmp.dir, 'missing.safetensors');
-  const svc = createJobService({ dataDir: tmp.dir, weightsPath: missing, backend: 'wasm', wasmThreads: 1 });
+  const svc = createJobService({ dataDir: tmp.dir, weightsPath: missing, backend: 'wasm', engineThreads: 1 });
   const rec = recordEvents(svc);
   const img = await makePng(16, 16, 1);
   const r = svc.submit({ owner: owner('a'), inputs: { content: img, styles: [img] }, options: { size: 16, steps: 1 } });

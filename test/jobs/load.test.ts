@@ -24,7 +24,7 @@ beforeAll(async () => {
     dataDir: tmp.dir,
     weightsPath: weights,
     backend: 'wasm',
-    wasmThreads: 1,
+    engineThreads: 1,
     workers: WORKERS,
     ceilings: { maxUserJobs: CAP, maxQueue: MAX_QUEUE },
   });

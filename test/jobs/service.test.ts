@@ -15,7 +15,7 @@ const fast = { size: 16, optimizer: 'adam', preset: 'seed' };
 /** Slow enough per iteration (full Gatys layers at 48 px) to act on a job while it runs. */
 const slow = { size: 48, steps: 300, optimizer: 'adam', preset: 'gatys' };
 
-const config = () => ({ dataDir: tmp.dir, weightsPath: weights, backend: 'wasm', wasmThreads: 1 });
+const config = () => ({ dataDir: tmp.dir, weightsPath: weights, backend: 'wasm', engineThreads: 1 });
 
 function job(r: SubmitResult): JobRecord {
   if (!r.ok) throw new Error(`refused: ${r.reason}`);

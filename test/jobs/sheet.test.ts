@@ -146,7 +146,7 @@ describe('running a sheet on a real engine worker', () => {
   let svc: LocalJobService;
   let rec: ReturnType<typeof recordEvents>;
   let dir: string;
-  const open = () => createJobService({ dataDir: dir, weightsPath: weights, backend: 'wasm', wasmThreads: 1 });
+  const open = () => createJobService({ dataDir: dir, weightsPath: weights, backend: 'wasm', engineThreads: 1 });
 
   beforeAll(() => {
     dir = path.join(tmp.dir, 'run');

@@ -57,7 +57,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   fake.addUser({ id: ALICE, name: 'alice' });
   fake.addUser({ id: BOB, name: 'bob' });
   fake.addUser({ id: ADMIN, name: 'admin', is_admin: true });
-  const jobs = createJobService({ dataDir: path.join(dir, 'data'), weightsPath, workers: 1, wasmThreads: 1 });
+  const jobs = createJobService({ dataDir: path.join(dir, 'data'), weightsPath, workers: 1, engineThreads: 1 });
   await jobs.start();
   const socket = opts.mode === 'socket';
   const launch = async () => {

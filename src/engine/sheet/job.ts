@@ -2,7 +2,7 @@
 // progress over the whole sheet.
 import type { StyleOptions } from '../../options.ts';
 import type { Progress } from '../types.ts';
-import type { Vgg } from '../vgg.ts';
+import type { Engine } from '../engine.ts';
 import type { SheetKind } from './plan.ts';
 import { sheetProgress } from './progress.ts';
 import { renderSheet } from './render.ts';
@@ -15,7 +15,7 @@ export interface SheetJobInput {
   /** Resolved options (admin defaults and limits applied); steps and size are per run. */
   options: StyleOptions;
   sheet?: { layers?: string[]; combo?: string[] };
-  vgg: Vgg;
+  engine: Engine;
   signal?: AbortSignal;
   /** iteration/steps count over all runs: steps = runs × options.steps. */
   onProgress?: (p: Progress) => void;
@@ -38,7 +38,7 @@ export async function runSheetJob(input: SheetJobInput): Promise<SheetJobResult>
     options: input.options,
     layers: input.sheet?.layers,
     combo: input.sheet?.combo,
-    vgg: input.vgg,
+    engine: input.engine,
     signal: input.signal,
     maxInputPixels: input.maxInputPixels,
     onProgress: onProgress ? (p, at) => onProgress(toSheet(p, at)) : undefined,

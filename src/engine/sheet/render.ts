@@ -5,7 +5,7 @@ import { decodeImage, encodePng, ImageError } from '../image.ts';
 import { runPipeline } from '../pipeline.ts';
 import { CancelledError } from '../types.ts';
 import type { Progress } from '../types.ts';
-import type { Vgg } from '../vgg.ts';
+import type { Engine } from '../engine.ts';
 import { composeSheet } from './compose.ts';
 import type { TextRenderer } from './label-text.ts';
 import { countRuns, planSheet } from './plan.ts';
@@ -34,7 +34,7 @@ export interface RenderSheetInput {
   options: StyleOptions;
   layers?: readonly string[];
   combo?: readonly string[];
-  vgg: Vgg;
+  engine: Engine;
   signal?: AbortSignal;
   maxInputPixels?: number;
   /** Before each run starts: its position among the runs. */
@@ -111,7 +111,7 @@ export async function renderSheet(input: RenderSheetInput): Promise<RenderedShee
       content: cell.content === undefined ? undefined : contents[cell.content].data,
       styles: cell.style === undefined ? [] : [styles[cell.style].data],
       options: cell.options,
-      vgg: input.vgg,
+      engine: input.engine,
       signal,
       maxInputPixels: input.maxInputPixels,
       onProgress: input.onProgress ? (p) => input.onProgress?.(p, at) : undefined,

@@ -1,0 +1,321 @@
+// VGG-19 and the style-transfer losses as ONNX graphs, with the backward pass written out by hand.
+//
+// Two models per layer choice: a forward-only one computing the targets of an image (content
+// features, Gram matrices), and the loss one whose inputs are the image, the targets and the three
+// weights, and whose outputs are content, style, tv, total and d(total)/d(image). H and W are
+// symbolic, so one model serves every size. The loss definitions are the tfjs engine's (objective.ts):
+// content = mean((F − P)²), Gram = F·Fᵀ/(C·H·W), style = mean((G − A)²), TV = squared neighbour
+// differences over C·H·W, on (x − mean)/std.
+//
+// Only ops that ONNX Runtime's WebGPU provider implements are used (no MaxUnpool, ScatterElements,
+// Size, And/Or), so the same graph runs on CPU, CUDA and WebGPU without CPU fallbacks. Hence the
+// max-pool gradient as first-maximum masks from strided slices, re-interleaved with DepthToSpace.
+import onnxProto from 'onnx-proto';
+import { VGG_BLOCKS } from '../../options.ts';
+import type { Pooling } from '../../options.ts';
+import type { VggWeights } from '../types.ts';
+import { GraphBuilder } from './graph-builder.ts';
+
+const FLOAT = onnxProto.onnx.TensorProto.DataType.FLOAT;
+
+export const IMAGENET_MEAN = [0.485, 0.456, 0.406];
+export const IMAGENET_STD = [0.229, 0.224, 0.225];
+
+interface LayerOp {
+  kind: 'conv' | 'relu' | 'pool';
+  name: string;
+  /** Conv index (0..15) for conv ops. */
+  conv: number;
+}
+
+/** VGG-19's features as single ops in network order: conv{b}_{k}, relu{b}_{k}, …, pool{b}. */
+export const VGG_OPS: readonly LayerOp[] = (() => {
+  const ops: LayerOp[] = [];
+  let conv = 0;
+  VGG_BLOCKS.forEach((convs, b) => {
+    for (let k = 1; k <= convs; k++) {
+      ops.push({ kind: 'conv', name: `conv${b + 1}_${k}`, conv: conv++ });
+      ops.push({ kind: 'relu', name: `relu${b + 1}_${k}`, conv: -1 });
+    }
+    ops.push({ kind: 'pool', name: `pool${b + 1}`, conv: -1 });
+  });
+  return ops;
+})();
+
+export interface LayerChoice {
+  /** Canonical names (conv{b}_{k}, relu{b}_{k}, pool{b}); empty in texture mode. */
+  contentLayers: readonly string[];
+  /** Canonical names; empty in reconstruct mode. */
+  styleLayers: readonly string[];
+  pooling: Pooling;
+}
+
+/** Input and output names of the models. */
+export const IO = {
+  image: 'image',
+  contentTarget: (layer: string) => `content_target.${layer}`,
+  styleTarget: (layer: string) => `style_target.${layer}`,
+  features: (layer: string) => `features.${layer}`,
+  gram: (layer: string) => `gram.${layer}`,
+  contentWeight: 'content_weight',
+  styleWeight: 'style_weight',
+  tvWeight: 'tv_weight',
+  content: 'content',
+  style: 'style',
+  tv: 'tv',
+  total: 'total',
+  grad: 'grad',
+} as const;
+
+function opIndex(name: string): number {
+  const i = VGG_OPS.findIndex((op) => op.name === name);
+  if (i < 0) throw new Error(`unknown VGG layer "${name}"`);
+  return i;
+}
+
+/** Channels of a layer's output. */
+export function layerChannels(weights: VggWeights, name: string): number {
+  let c = 3;
+  for (const op of VGG_OPS.slice(0, opIndex(name) + 1)) if (op.kind === 'conv') c = weights[op.conv].cout;
+  return c;
+}
+
+interface Forward {
+  /** The value of each op's output, by op index. */
+  outputs: string[];
+  /** The input of each op, by op index. */
+  inputs: string[];
+}
+
+/** Image [1, H, W, 3] in [0,1] → normalised NCHW → VGG ops up to `last`. */
+function forward(g: GraphBuilder, weights: VggWeights, image: string, last: number, pooling: Pooling): Forward {
+  const nchw = g.node('Transpose', [image], { perm: [0, 3, 1, 2] });
+  const mean = g.floats('mean', [1, 3, 1, 1], IMAGENET_MEAN);
+  const std = g.floats('std', [1, 3, 1, 1], IMAGENET_STD);
+  let h = g.node('Div', [g.node('Sub', [nchw, mean]), std]);
+  const outputs: string[] = [];
+  const inputs: string[] = [];
+  for (let i = 0; i <= last; i++) {
+    const op = VGG_OPS[i];
+    inputs.push(h);
+    if (op.kind === 'conv') {
+      const w = weights[op.conv];
+      const W = g.floats(`w${op.conv}`, [w.cout, w.cin, 3, 3], w.weight);
+      const B = g.floats(`b${op.conv}`, [w.cout], w.bias);
+      h = g.node('Conv', [h, W, B], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    } else if (op.kind === 'relu') {
+      h = g.node('Relu', [h]);
+    } else {
+      h = g.node(pooling === 'max' ? 'MaxPool' : 'AveragePool', [h], { kernel_shape: [2, 2], strides: [2, 2] });
+    }
+    outputs.push(h);
+  }
+  return { outputs, inputs };
+}
+
+/** Number of elements of `x` as a float scalar (Size is not a WebGPU op; Shape + ReduceProd are). */
+function numel(g: GraphBuilder, x: string): string {
+  return g.node('ReduceProd', [g.node('Cast', [g.node('Shape', [x])], { to: FLOAT })], { keepdims: 0 });
+}
+
+/** F [1, C, H, W] → [C, H·W]. */
+function flatten(g: GraphBuilder, f: string, channels: number): string {
+  return g.node('Reshape', [f, g.ints([channels, -1])]);
+}
+
+/** G = F·Fᵀ / (C·H·W), and the flattened F it was made from. */
+function gramOf(g: GraphBuilder, f: string, channels: number): { gram: string; flat: string; n: string } {
+  const flat = flatten(g, f, channels);
+  const n = numel(g, f);
+  const gram = g.node('Div', [g.node('MatMul', [flat, g.node('Transpose', [flat], { perm: [1, 0] })]), n]);
+  return { gram, flat, n };
+}
+
+function sumAll(g: GraphBuilder, values: string[]): string {
+  if (values.length === 0) return g.scalar(0);
+  return values.reduce((a, b) => g.node('Add', [a, b]));
+}
+
+/** Spatial dims [2h, 2w] of the region a 2×2/2 pool covers: twice the pooled output's. */
+function pooledRegionEnds(g: GraphBuilder, pooled: string): string {
+  const hw = g.node('Slice', [g.node('Shape', [pooled]), g.ints([2]), g.ints([4])]);
+  return g.node('Mul', [hw, g.ints([2])]);
+}
+
+/** Zero-pads a [1, C, 2h, 2w] gradient to the pool input's [1, C, H, W] (odd sizes drop a row/column). */
+function padToInput(g: GraphBuilder, grad: string, input: string, ends: string): string {
+  const inputHw = g.node('Slice', [g.node('Shape', [input]), g.ints([2]), g.ints([4])]);
+  const pads = g.node('Concat', [g.ints([0, 0, 0, 0, 0, 0]), g.node('Sub', [inputHw, ends])], { axis: 0 });
+  return g.node('Pad', [grad, pads]);
+}
+
+/** The four [1, C, h, w] gradient planes (window positions in raster order) back into [1, C, 2h, 2w]. */
+function interleave(g: GraphBuilder, planes: string[]): string {
+  return g.node('DepthToSpace', [g.node('Concat', planes, { axis: 1 })], { blocksize: 2, mode: 'DCR' });
+}
+
+/**
+ * Max-pool gradient: each window's gradient goes to its first maximum in raster order, as
+ * PyTorch's max_pool2d backward does (ties are common on flat images; a plain equality mask would
+ * count them twice).
+ */
+function maxPoolBackward(g: GraphBuilder, input: string, pooled: string, grad: string): string {
+  const ends = pooledRegionEnds(g, pooled);
+  const corner = (dy: number, dx: number) => g.node('Slice', [input, g.ints([dy, dx]), ends, g.ints([2, 3]), g.ints([2, 2])]);
+  const isMax = (v: string) => g.node('Cast', [g.node('Equal', [v, pooled])], { to: FLOAT });
+  const one = g.scalar(1);
+  const ea = isMax(corner(0, 0));
+  const eb = g.node('Mul', [isMax(corner(0, 1)), g.node('Sub', [one, ea])]);
+  const taken = g.node('Add', [ea, eb]);
+  const free = g.node('Sub', [one, taken]);
+  const ec = g.node('Mul', [isMax(corner(1, 0)), free]);
+  const ed = g.node('Sub', [free, ec]);
+  const planes = [ea, eb, ec, ed].map((m) => g.node('Mul', [grad, m]));
+  return padToInput(g, interleave(g, planes), input, ends);
+}
+
+function avgPoolBackward(g: GraphBuilder, input: string, pooled: string, grad: string): string {
+  const quarter = g.node('Mul', [grad, g.scalar(0.25)]);
+  return padToInput(g, interleave(g, [quarter, quarter, quarter, quarter]), input, pooledRegionEnds(g, pooled));
+}
+
+/** Conv input gradient: a forward conv with the kernel flipped in both axes and its channels swapped. */
+function flippedKernel(weight: Float32Array, cin: number, cout: number): Float32Array {
+  const out = new Float32Array(weight.length);
+  for (let o = 0; o < cout; o++) {
+    for (let i = 0; i < cin; i++) {
+      for (let k = 0; k < 9; k++) out[((i * cout + o) * 9) + (8 - k)] = weight[(o * cin + i) * 9 + k];
+    }
+  }
+  return out;
+}
+
+function lastOp(layers: readonly string[]): number {
+  if (layers.length === 0) throw new Error('no loss layers');
+  return Math.max(...layers.map(opIndex));
+}
+
+/** Forward-only model: image → features of each content layer, Gram of each style layer. */
+export function buildTargetModel(weights: VggWeights, choice: LayerChoice): Uint8Array {
+  const g = new GraphBuilder('stylize_targets');
+  const image = g.input(IO.image, [1, 'H', 'W', 3]);
+  const fwd = forward(g, weights, image, lastOp([...choice.contentLayers, ...choice.styleLayers]), choice.pooling);
+  for (const layer of choice.contentLayers) {
+    g.output(fwd.outputs[opIndex(layer)], IO.features(layer), [1, layerChannels(weights, layer), 'h', 'w']);
+  }
+  for (const layer of choice.styleLayers) {
+    const c = layerChannels(weights, layer);
+    g.output(gramOf(g, fwd.outputs[opIndex(layer)], c).gram, IO.gram(layer), [c, c]);
+  }
+  return g.encode();
+}
+
+/** TV value and its gradient direction on the NHWC image (before the 2·tvw/numel factor). */
+function tv(g: GraphBuilder, image: string): { sum: string; dir: string } {
+  const diff = (axis: number) =>
+    g.node('Sub', [
+      g.node('Slice', [image, g.ints([1]), g.ints([2 ** 62]), g.ints([axis])]),
+      g.node('Slice', [image, g.ints([0]), g.ints([-1]), g.ints([axis])]),
+    ]);
+  const pads = (axis: number, atEnd: boolean) => {
+    const p = [0, 0, 0, 0, 0, 0, 0, 0];
+    p[axis + (atEnd ? 4 : 0)] = 1;
+    return g.ints(p);
+  };
+  let sum: string | undefined;
+  let dir: string | undefined;
+  for (const axis of [1, 2]) {
+    const d = diff(axis);
+    const sq = g.node('ReduceSum', [g.node('Mul', [d, d])], { keepdims: 0 });
+    // d/dx_k Σ (x_{i+1} − x_i)² = 2·(d_{k−1} − d_k): the differences shifted down minus shifted up.
+    const back = g.node('Sub', [g.node('Pad', [d, pads(axis, false)]), g.node('Pad', [d, pads(axis, true)])]);
+    sum = sum ? g.node('Add', [sum, sq]) : sq;
+    dir = dir ? g.node('Add', [dir, back]) : back;
+  }
+  return { sum: sum!, dir: dir! };
+}
+
+/** The loss model: image, targets and weights → content, style, tv, total and d(total)/d(image). */
+export function buildLossModel(weights: VggWeights, choice: LayerChoice): Uint8Array {
+  const g = new GraphBuilder('stylize_loss');
+  const image = g.input(IO.image, [1, 'H', 'W', 3]);
+  const cw = g.input(IO.contentWeight, []);
+  const sw = g.input(IO.styleWeight, []);
+  const tvw = g.input(IO.tvWeight, []);
+  const layers = [...choice.contentLayers, ...choice.styleLayers];
+  const last = lastOp(layers);
+  const fwd = forward(g, weights, image, last, choice.pooling);
+
+  // Loss gradients entering the backward pass at each op's output.
+  const injected = new Map<number, string[]>();
+  const inject = (layer: string, grad: string) => {
+    const i = opIndex(layer);
+    injected.set(i, [...(injected.get(i) ?? []), grad]);
+  };
+
+  const contentTerms: string[] = [];
+  for (const layer of choice.contentLayers) {
+    const f = fwd.outputs[opIndex(layer)];
+    const c = layerChannels(weights, layer);
+    const target = g.input(IO.contentTarget(layer), [1, c, 'h', 'w']);
+    const diff = g.node('Sub', [f, target]);
+    contentTerms.push(g.node('ReduceMean', [g.node('Mul', [diff, diff])], { keepdims: 0 }));
+    // d(cw·mean(diff²))/dF = 2·cw·diff / numel(F)
+    const coef = g.node('Div', [g.node('Mul', [cw, g.scalar(2)]), numel(g, f)]);
+    inject(layer, g.node('Mul', [diff, coef]));
+  }
+
+  const styleTerms: string[] = [];
+  for (const layer of choice.styleLayers) {
+    const f = fwd.outputs[opIndex(layer)];
+    const c = layerChannels(weights, layer);
+    const target = g.input(IO.styleTarget(layer), [c, c]);
+    const { gram, flat, n } = gramOf(g, f, c);
+    const diff = g.node('Sub', [gram, target]);
+    styleTerms.push(g.node('ReduceMean', [g.node('Mul', [diff, diff])], { keepdims: 0 }));
+    // G is symmetric, so d(sw·mean((G−A)²))/dF = 4·sw·(G−A)·F / (C²·N); the C×C factor is the cheap place to scale.
+    const coef = g.node('Div', [g.node('Mul', [sw, g.scalar(4 / (c * c))]), n]);
+    const dFlat = g.node('MatMul', [g.node('Mul', [diff, coef]), flat]);
+    inject(layer, g.node('Reshape', [dFlat, g.node('Shape', [f])]));
+  }
+
+  // Backward through VGG from the deepest loss layer to the normalised image.
+  let grad: string | undefined;
+  for (let i = last; i >= 0; i--) {
+    const incoming = [...(grad ? [grad] : []), ...(injected.get(i) ?? [])];
+    const out = sumAll(g, incoming);
+    const op = VGG_OPS[i];
+    if (op.kind === 'relu') {
+      // PyTorch's threshold_backward: pass where the ReLU's output is positive.
+      grad = g.node('Where', [g.node('Greater', [fwd.outputs[i], g.scalar(0)]), out, g.scalar(0)]);
+    } else if (op.kind === 'pool') {
+      grad = choice.pooling === 'max' ? maxPoolBackward(g, fwd.inputs[i], fwd.outputs[i], out) : avgPoolBackward(g, fwd.inputs[i], fwd.outputs[i], out);
+    } else {
+      const w = weights[op.conv];
+      const flipped = g.floats(`wflip${op.conv}`, [w.cin, w.cout, 3, 3], flippedKernel(w.weight, w.cin, w.cout));
+      grad = g.node('Conv', [out, flipped], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] });
+    }
+  }
+  const std = g.floats('std_grad', [1, 3, 1, 1], IMAGENET_STD);
+  const vggGrad = g.node('Transpose', [g.node('Div', [grad!, std])], { perm: [0, 2, 3, 1] });
+
+  const tvTerm = tv(g, image);
+  const imageSize = numel(g, image);
+  const tvValue = g.node('Div', [tvTerm.sum, imageSize]);
+  const tvCoef = g.node('Div', [g.node('Mul', [tvw, g.scalar(2)]), imageSize]);
+  const fullGrad = g.node('Add', [vggGrad, g.node('Mul', [tvTerm.dir, tvCoef])]);
+
+  const content = sumAll(g, contentTerms);
+  const style = sumAll(g, styleTerms);
+  const weighted = [g.node('Mul', [tvValue, tvw])];
+  if (choice.contentLayers.length > 0) weighted.push(g.node('Mul', [content, cw]));
+  if (choice.styleLayers.length > 0) weighted.push(g.node('Mul', [style, sw]));
+  const total = sumAll(g, weighted);
+
+  g.output(content, IO.content, []);
+  g.output(style, IO.style, []);
+  g.output(tvValue, IO.tv, []);
+  g.output(total, IO.total, []);
+  g.output(fullGrad, IO.grad, [1, 'H', 'W', 3]);
+  return g.encode();
+}
