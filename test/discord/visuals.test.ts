@@ -105,8 +105,8 @@ describe('result extras on Discord', () => {
     expect(meta.format).toBe('gif');
     expect(meta.loop).toBe(0);
     expect(meta.pages).toBeGreaterThan(2);
-    // 24 steps keep 26 frames; the cap forced fewer or smaller ones.
-    expect(meta.pages! < 26 || meta.width! < 32).toBe(true);
+    // 24 steps keep 25 frames; the cap forced fewer or smaller ones.
+    expect(meta.pages! < 25 || meta.width! < 32).toBe(true);
 
     after = fake.requests.length;
     fake.react(resultId, '📈', fake.alice);
