@@ -11,7 +11,7 @@ import { startDiscord, type DiscordBot } from '../../src/discord/bot.ts';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
-import { createJobService } from '../../src/jobs/service.ts';
+import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../helpers/fake-discord/index.ts';
 import { makePng } from '../helpers/png.ts';
@@ -143,5 +143,17 @@ describe('result extras on Discord', () => {
       const m = await sharp(child.files[1].data).metadata();
       expect([m.width, m.height]).toEqual(mode === 'texture' ? [32 + 32 + COMPARE_GAP, 32] : [32 + 32 + COMPARE_GAP, 24]);
     }
+  });
+
+  test('once the frames have expired (with the images), 🎞️ says so in the thread', async () => {
+    // A sweep a day and a half from now: past the 24 h retention of every job above.
+    expect((jobs as LocalJobService).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
+    const after = fake.requests.length;
+    fake.react(resultId, '🎞️', fake.bob);
+    const notice = await fake.waitFor((r) => fake.requests.indexOf(r) >= after && postsTo(thread)(r) && /No time-lapse/.test(String(body(r).content)), 10_000, 'the expiry notice');
+    expect(String(body(notice).content)).toBe(
+      `<@${fake.bob.id}> 🎞️ No time-lapse: the time-lapse frames of job ${jobId} have expired (they are kept 24 h after a job ends, like its images).`,
+    );
+    expect(notice.files).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
+import type { LocalJobService } from '../../src/jobs/service.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
 import type { FakeMessage } from '../helpers/fake-slack/types.ts';
 import { ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
@@ -80,5 +81,17 @@ describe('result extras on Slack', () => {
       expect(child.options.mode).toBe(mode);
       await h.fake.waitFor(`the ${mode} result`, () => h.botThread(threadTs).find((m) => role(m) === 'result' && m.metadata?.event_payload.job_id === child.id), 60_000);
     }
+  });
+
+  it('once the frames have expired (with the images), :film_frames: says so and the chart still comes', async () => {
+    // A sweep a day and a half from now: past the 24 h retention of every job above.
+    expect((h.jobs as LocalJobService).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
+    await h.slack.react({ user: ALICE, channel: CHANNEL, ts: result.ts, name: 'film_frames' });
+    const answer = await h.fake.waitFor('the expiry notice', () => h.fake.ephemerals.find((e) => e.user === ALICE && /No time-lapse/.test(e.text)), 10_000);
+    expect(answer.text).toBe(`🎞️ No time-lapse: the time-lapse frames of job ${jobId} have expired (they are kept 24 h after a job ends, like its images).`);
+    const charts = () => h.botThread(threadTs).filter((m) => m.files?.some((f) => f.name === `losses-${jobId}.png`)).length;
+    const before = charts();
+    await h.slack.clickButton({ user: BOB, channel: CHANNEL, ts: result.ts, actionId: 'stylize_result_chart' });
+    await h.fake.waitFor('the chart after expiry', () => charts() > before || undefined, 30_000);
   });
 });
