@@ -87,7 +87,8 @@ export async function renderChart(input: ChartInput): Promise<Buffer> {
     svg.push(`<line x1="${x0}" y1="${y}" x2="${x1}" y2="${y}" stroke="#dddddd" stroke-width="1"/>`);
     text.push({ text: decadeLabel(k), x: x0 - 30, y: Number(y) - 7, size: 12 });
   }
-  const step = niceStep(xMax - xMin, 8);
+  // Iterations are whole numbers: no ticks between them.
+  const step = Math.max(1, niceStep(xMax - xMin, 8));
   for (let x = Math.ceil(xMin / step) * step; x <= xMax + 1e-9; x += step) {
     const sx = px(x).toFixed(1);
     svg.push(`<line x1="${sx}" y1="${y0}" x2="${sx}" y2="${y1}" stroke="#eeeeee" stroke-width="1"/>`);
