@@ -7,6 +7,7 @@ import type { StyleOptions } from '../options.ts';
 import { keepOriginalColors } from './colors.ts';
 import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage } from './image.ts';
 import { initialImage } from './init-image.ts';
+import { frameInterval, type Frame } from './visuals/frames.ts';
 import type { DecodeOptions } from './image.ts';
 import { checkMemory, type Footprint, type Size } from './memory-estimate.ts';
 import { coarseToFineEtaMs, planScales, type ScalePlan } from './multires.ts';
@@ -15,7 +16,6 @@ import { stylize } from './stylize.ts';
 import { CancelledError, EngineError } from './types.ts';
 import type { Losses, Progress, RGBImage } from './types.ts';
 import type { Vgg } from './vgg.ts';
-import { frameInterval, type Frame } from './visuals/frames.ts';
 
 export interface PipelineInput {
   content?: Buffer | string;
