@@ -66,7 +66,7 @@ CREATE TABLE IF NOT EXISTS job_frames (
   PRIMARY KEY (job_id, idx)
 );
 
--- The losses of every iteration of a finished job, for its chart (schema 3): a few kB of JSON.
+-- The losses of every iteration of a finished job, for its chart (schema 3); deleted with the inputs.
 CREATE TABLE IF NOT EXISTS job_curves (
   job_id TEXT PRIMARY KEY,
   points_json TEXT NOT NULL

@@ -209,7 +209,9 @@ export class JobStore {
     this.db.transaction(() => {
       const insert = this.db.prepare('INSERT OR REPLACE INTO job_frames (job_id, idx, png) VALUES (?, ?, ?)');
       frames.forEach((png, i) => insert.run(id, i, png));
-      if (curve.length > 0) this.db.prepare('INSERT OR REPLACE INTO job_curves (job_id, points_json) VALUES (?, ?)').run(id, JSON.stringify(curve));
+      // Four significant digits are more than a log-scale chart can show, and halve the JSON.
+      const compact = JSON.stringify(curve, (_key, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v));
+      if (curve.length > 0) this.db.prepare('INSERT OR REPLACE INTO job_curves (job_id, points_json) VALUES (?, ?)').run(id, compact);
     })();
   }
 
@@ -226,7 +228,7 @@ export class JobStore {
     return row ? (JSON.parse(row.points_json) as LossPoint[]) : undefined;
   }
 
-  /** Deletes the inputs (and time-lapse frames) of jobs finished before `before` (ms); returns how many jobs were purged. */
+  /** Deletes the inputs, time-lapse frames and losses of jobs finished before `before` (ms); returns how many jobs were purged. */
   purgeInputs(before: number, now = Date.now()): number {
     return this.db.transaction(() => {
       const ids = this.db
@@ -237,10 +239,12 @@ export class JobStore {
         .map((r) => r.id);
       const del = this.db.prepare('DELETE FROM job_inputs WHERE job_id = ?');
       const delFrames = this.db.prepare('DELETE FROM job_frames WHERE job_id = ?');
+      const delCurve = this.db.prepare('DELETE FROM job_curves WHERE job_id = ?');
       const mark = this.db.prepare('UPDATE jobs SET inputs_purged_at = ? WHERE id = ?');
       for (const id of ids) {
         del.run(id);
         delFrames.run(id);
+        delCurve.run(id);
         mark.run(now, id);
       }
       return ids.length;

@@ -250,7 +250,12 @@ export class LocalJobService implements JobService {
     const refused = this.visualsRefusal(jobId, 'loss curve');
     if (refused) return refused;
     const curve = this.store.curve(jobId);
-    if (!curve?.length) return { ok: false, reason: `job ${jobId} has no recorded losses (it ran before the bot kept them)` };
+    if (!curve?.length) {
+      const reason = this.store.get(jobId)?.inputsPurged
+        ? `the recorded losses of job ${jobId} have expired (they are kept ${this.retentionText()} after a job ends, like its images)`
+        : `job ${jobId} has no recorded losses (it ran before the bot kept them)`;
+      return { ok: false, reason };
+    }
     const o = this.store.get(jobId)!.record.options;
     const png = await renderRunChart(curve, `${o.mode} · ${o.size}px · ${o.optimizer} · job ${jobId}`);
     return { ok: true, file: { name: `losses-${jobId}.png`, data: png, contentType: 'image/png' } };

@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 describe('a finished job’s time-lapse, loss chart and before/after', () => {
-  it('keeps frames and losses; the completed event carries the composite; frames expire with the images', async () => {
+  it('keeps frames and losses; the completed event carries the composite; both expire with the images', async () => {
     const content = await makePng(32, 24, 1);
     const style = await makePng(24, 24, 2);
     const j = job(svc.submit({ owner: owner('u1'), inputs: { content, styles: [style] }, options: { size: 32, steps: 6, optimizer: 'adam', preset: 'seed' } }));
@@ -61,11 +61,11 @@ describe('a finished job’s time-lapse, loss chart and before/after', () => {
     await new Promise((r) => setTimeout(r, 2500));
     svc.purgeExpired(); // the periodic sweep may have done it already
     expect(await svc.timelapse(j.id)).toEqual({ ok: false, reason: `the time-lapse frames of job ${j.id} have expired (they are kept 2 s after a job ends, like its images)` });
-    // The losses are a few numbers: the chart stays.
-    expect((await svc.lossChart(j.id)).ok).toBe(true);
+    expect(await svc.lossChart(j.id)).toEqual({ ok: false, reason: `the recorded losses of job ${j.id} have expired (they are kept 2 s after a job ends, like its images)` });
     const db = new Database(path.join(tmp.dir, 'stylize.db'), { readonly: true });
     try {
       expect(db.prepare('SELECT COUNT(*) AS n FROM job_frames WHERE job_id = ?').get(j.id)).toEqual({ n: 0 });
+      expect(db.prepare('SELECT COUNT(*) AS n FROM job_curves WHERE job_id = ?').get(j.id)).toEqual({ n: 0 });
       expect(db.pragma('user_version', { simple: true })).toBe(3);
     } finally {
       db.close();

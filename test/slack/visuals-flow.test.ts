@@ -83,15 +83,15 @@ describe('result extras on Slack', () => {
     }
   });
 
-  it('once the frames have expired (with the images), :film_frames: says so and the chart still comes', async () => {
+  it('once the frames and losses have expired (with the images), :film_frames: and the Loss curve button say so', async () => {
     // A sweep a day and a half from now: past the 24 h retention of every job above.
     expect((h.jobs as LocalJobService).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
     await h.slack.react({ user: ALICE, channel: CHANNEL, ts: result.ts, name: 'film_frames' });
     const answer = await h.fake.waitFor('the expiry notice', () => h.fake.ephemerals.find((e) => e.user === ALICE && /No time-lapse/.test(e.text)), 10_000);
     expect(answer.text).toBe(`🎞️ No time-lapse: the time-lapse frames of job ${jobId} have expired (they are kept 24 h after a job ends, like its images).`);
-    const charts = () => h.botThread(threadTs).filter((m) => m.files?.some((f) => f.name === `losses-${jobId}.png`)).length;
-    const before = charts();
     await h.slack.clickButton({ user: BOB, channel: CHANNEL, ts: result.ts, actionId: 'stylize_result_chart' });
-    await h.fake.waitFor('the chart after expiry', () => charts() > before || undefined, 30_000);
+    const chart = await h.fake.waitFor('the chart notice', () => h.fake.ephemerals.find((e) => e.user === BOB && /No loss chart/.test(e.text)), 10_000);
+    expect(chart.text).toBe(`📈 No loss chart: the recorded losses of job ${jobId} have expired (they are kept 24 h after a job ends, like its images).`);
+    expect(chart.thread_ts).toBe(threadTs);
   });
 });
