@@ -1,20 +1,27 @@
 // Every Slack listener, one per file (as in Bolt's samples), registered on the app.
 import type { App } from '@slack/bolt';
-import { CANCEL_ACTION_ID } from '../../src/slack/blocks.ts';
+import { CANCEL_ACTION_ID, RESULT_ACTION_PREFIX } from '../../src/slack/blocks.ts';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { STYLIZE_MODAL_CALLBACK } from '../../src/slack/modal.ts';
+import { SHEET_MODAL_CALLBACK } from '../../src/slack/sheet-modal.ts';
 import { appMention } from './app-mention.ts';
 import { cancelButton } from './cancel-button.ts';
 import { reactionAdded } from './reaction-added.ts';
+import { resultButton } from './result-button.ts';
 import { stylizeCommand } from './stylize-command.ts';
 import { stylizeConfig } from './stylize-config.ts';
 import { stylizeModalSubmit } from './stylize-modal-submit.ts';
+import { stylizeSheetCommand } from './stylize-sheet-command.ts';
+import { stylizeSheetModalSubmit } from './stylize-sheet-modal-submit.ts';
 
 export function registerSlackListeners(app: App, deps: SlackDeps): void {
   app.command('/stylize', stylizeCommand(deps));
   app.view(STYLIZE_MODAL_CALLBACK, stylizeModalSubmit(deps));
+  app.command('/stylize-sheet', stylizeSheetCommand(deps));
+  app.view(SHEET_MODAL_CALLBACK, stylizeSheetModalSubmit(deps));
   app.event('app_mention', appMention(deps));
   app.event('reaction_added', reactionAdded(deps));
   app.command('/stylize-config', stylizeConfig(deps));
   app.action(CANCEL_ACTION_ID, cancelButton(deps));
+  app.action(new RegExp(`^${RESULT_ACTION_PREFIX}`), resultButton(deps));
 }

@@ -1,11 +1,14 @@
 // Reactions on the bot's job messages: 🧵 (`thread`) / 🧱 (`bricks`) on a result re-run the job's
-// inputs as texture / reconstruction in the same thread; ❌ (`x`) on a running job's message cancels it.
+// inputs as texture / reconstruction in the same thread, 🎞️ (`film_frames`) / 📈
+// (`chart_with_upwards_trend`) post its time-lapse / loss chart there; ❌ (`x`) on a running job's
+// message cancels it.
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
-import { CANCEL_REACTION, rerunForSlack } from '../../src/chat/reactions.ts';
+import { CANCEL_REACTION, rerunForSlack, visualForSlack } from '../../src/chat/reactions.ts';
 import { cancelJobAs } from '../../src/slack/cancel.ts';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { tellUser } from '../../src/slack/notify.ts';
-import { slackMetaOf, type SlackJobMeta } from '../../src/slack/renderer.ts';
+import { slackMetaOf } from '../../src/slack/renderer.ts';
+import { runResultAction } from '../../src/slack/result-actions.ts';
 
 export function reactionAdded(deps: SlackDeps) {
   return async ({ event, body, client, context }: SlackEventMiddlewareArgs<'reaction_added'> & AllMiddlewareArgs): Promise<void> => {
@@ -14,8 +17,9 @@ export function reactionAdded(deps: SlackDeps) {
     if (context.botUserId && event.item_user && event.item_user !== context.botUserId) return;
     const name = event.reaction.split('::')[0];
     const rerun = rerunForSlack(name);
+    const visual = visualForSlack(name);
     const cancel = name === CANCEL_REACTION.slackName;
-    if (!rerun && !cancel) return;
+    if (!rerun && !visual && !cancel) return;
     const { channel, ts } = event.item;
     const ref = await deps.index.resolve(client, channel, ts);
     if (!ref) return;
@@ -28,16 +32,14 @@ export function reactionAdded(deps: SlackDeps) {
       if (!result.ok) await tellUser(client, to, `Cannot cancel: ${result.reason}`);
       return;
     }
-    if (!rerun || (ref.role !== 'result' && ref.role !== 'file')) return;
+    if (ref.role !== 'result' && ref.role !== 'file') return;
     if (!job || !meta) {
-      await tellUser(client, to, 'That result is no longer known to the bot, so it cannot be re-run.');
+      await tellUser(client, to, 'That result is no longer known to the bot.');
       return;
     }
+    const action = rerun ? rerun.mode : visual!.visual;
+    if (action === 'transfer') return;
     const teamId = body.team_id ?? context.teamId ?? meta.teamId;
-    const threadTs = meta.threadTs ?? meta.rootTs ?? ts;
-    const slack: SlackJobMeta = { teamId, channel, threadTs };
-    const result = deps.jobs.rerun(ref.jobId, rerun.mode, { platform: 'slack', workspaceId: teamId, channelId: channel, threadId: threadTs, userId: event.user }, { slack });
-    if (result.ok) deps.renderer.announce(result.job, result.position);
-    else await tellUser(client, { ...to, threadTs }, `Cannot re-run as ${rerun.mode}: ${result.reason}`);
+    await runResultAction(deps, client, { jobId: ref.jobId, action, user: event.user, channel, ts, teamId });
   };
 }

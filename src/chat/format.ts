@@ -1,7 +1,7 @@
 // Text shown in chat, shared by the Discord and Slack adapters so both read the same.
 import type { Losses } from '../engine/types.ts';
 import type { JobRecord } from '../jobs/types.ts';
-import { RERUN_REACTIONS, CANCEL_REACTION } from './reactions.ts';
+import { RESULT_REACTIONS, CANCEL_REACTION, type ResultVisual } from './reactions.ts';
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -59,8 +59,18 @@ export function settingsText(job: JobView): string {
 export function resultText(job: JobView, runtimeMs: number): string {
   const done = `Done in ${formatDuration(runtimeMs)} — ${settingsText(job)}`;
   if (job.sheet) return done;
-  const offers = RERUN_REACTIONS.map((r) => `${r.unicode} ${r.label}`).join(' · ');
-  return `${done}\nReact ${offers}.`;
+  const offers = RESULT_REACTIONS.map((r) => `${r.unicode} ${r.label}`).join(' · ');
+  return `${done}\nReact (or press a button) for ${offers}.`;
+}
+
+/** The line over a posted time-lapse or loss chart. */
+export function visualText(visual: ResultVisual, jobId: string): string {
+  return visual === 'timelapse' ? `🎞️ The time-lapse of job ${jobId}.` : `📈 The loss curves of job ${jobId} (log scale).`;
+}
+
+/** Why a time-lapse or chart could not be posted. */
+export function visualRefusalText(visual: ResultVisual, reason: string): string {
+  return `${visual === 'timelapse' ? '🎞️ No time-lapse' : '📈 No loss chart'}: ${reason}.`;
 }
 
 /** progressText, led by "run 2 of 6" for a sheet (its steps count over all its runs). */

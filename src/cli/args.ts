@@ -19,6 +19,12 @@ export interface RunArgs {
   weights?: string;
   backend?: BackendChoice;
   logJson?: string;
+  /** Animated GIF or WebP of the run. */
+  timelapse?: string;
+  /** PNG chart of the losses. */
+  plot?: string;
+  /** Inputs | result, as an image. */
+  compare?: string;
   options: StyleOptions;
 }
 
@@ -160,6 +166,28 @@ function checkInputsForMode(a: RunArgs): void {
   }
 }
 
+/** --timelapse, --plot and --compare: the format follows the extension, as for --output. */
+function visualOutputs(values: Record<string, unknown>): Pick<RunArgs, 'timelapse' | 'plot' | 'compare'> {
+  const out: Pick<RunArgs, 'timelapse' | 'plot' | 'compare'> = {};
+  const ext = (file: string) => extname(file).toLowerCase() || 'no extension';
+  const timelapse = values.timelapse as string | undefined;
+  if (timelapse !== undefined) {
+    if (!['.gif', '.webp'].includes(ext(timelapse))) throw new UsageError(`--timelapse: cannot write "${ext(timelapse)}" animations; name the file .gif or .webp`);
+    out.timelapse = timelapse;
+  }
+  const plot = values.plot as string | undefined;
+  if (plot !== undefined) {
+    if (ext(plot) !== '.png') throw new UsageError(`--plot: cannot write "${ext(plot)}" charts; name the file .png`);
+    out.plot = plot;
+  }
+  const compare = values.compare as string | undefined;
+  if (compare !== undefined) {
+    if (!OUTPUT_EXTENSIONS.includes(ext(compare))) throw new UsageError(`--compare: cannot write "${ext(compare)}" images; name the file .png, .jpg or .webp`);
+    out.compare = compare;
+  }
+  return out;
+}
+
 function parseStrict(args: string[]) {
   try {
     return parseArgs({ args, options: PARSE_CONFIG, strict: true, allowPositionals: false, tokens: true });
@@ -215,9 +243,10 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(`--backend: got "${backend}", expected one of ${BACKENDS.join(', ')}`);
   }
-  for (const name of ['content', 'init-image', 'weights', 'log-json', 'output'] as const) {
+  for (const name of ['content', 'init-image', 'weights', 'log-json', 'output', 'timelapse', 'plot', 'compare'] as const) {
     if (values[name] === '') throw new UsageError(`--${name} needs a file name`);
   }
+  const extras = visualOutputs(values);
 
   const run: RunArgs = {
     command: 'run',
@@ -228,6 +257,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
     weights: values.weights as string | undefined,
     backend: backend as BackendChoice | undefined,
     logJson: values['log-json'] as string | undefined,
+    ...extras,
     options,
   };
   checkInputsForMode(run);

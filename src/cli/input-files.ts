@@ -46,4 +46,8 @@ export async function checkInputFiles(a: RunArgs): Promise<void> {
   if (a.initImage !== undefined) await readable('init-image', a.initImage);
   await writableDirFor('output', a.output);
   if (a.logJson !== undefined) await writableDirFor('log-json', a.logJson);
+  for (const flag of ['timelapse', 'plot', 'compare'] as const) {
+    const file = a[flag];
+    if (file !== undefined) await writableDirFor(flag, file);
+  }
 }

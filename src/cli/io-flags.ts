@@ -3,7 +3,7 @@
 import { BACKENDS } from '../engine/backend-names.ts';
 
 export interface IoFlag {
-  name: 'content' | 'style' | 'output' | 'init-image' | 'weights' | 'backend' | 'log-json' | 'help' | 'version';
+  name: 'content' | 'style' | 'output' | 'init-image' | 'weights' | 'backend' | 'log-json' | 'timelapse' | 'plot' | 'compare' | 'help' | 'version';
   short?: string;
   type: 'string' | 'boolean';
   multiple?: boolean;
@@ -44,6 +44,24 @@ export const IO_FLAGS: readonly IoFlag[] = [
     description: `engine backend: ${BACKENDS.join(', ')} (default: $STYLIZE_BACKEND, else auto: the fastest that starts)`,
   },
   { name: 'log-json', type: 'string', value: 'FILE', description: 'write the losses of every iteration as JSON lines' },
+  {
+    name: 'timelapse',
+    type: 'string',
+    value: 'FILE',
+    description: 'an animated time-lapse of the run, .gif or .webp (looping; coarse-to-fine: every scale)',
+  },
+  {
+    name: 'plot',
+    type: 'string',
+    value: 'FILE',
+    description: 'a PNG chart of the content, style, TV and total loss (log scale) against the iteration',
+  },
+  {
+    name: 'compare',
+    type: 'string',
+    value: 'FILE',
+    description: "before/after: the inputs used and the result side by side at the result's height (.png, .jpg or .webp)",
+  },
   { name: 'help', short: 'h', type: 'boolean', description: 'show this help' },
   { name: 'version', type: 'boolean', description: 'show the version' },
 ];

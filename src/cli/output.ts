@@ -22,7 +22,11 @@ async function encodeFor(file: string, png: Buffer): Promise<Buffer> {
 
 /** Writes a PNG buffer to `file` in the format its extension names. */
 export async function writeImageFile(file: string, png: Buffer): Promise<void> {
-  const data = await encodeFor(file, png);
+  await writeFileAtomic(file, await encodeFor(file, png));
+}
+
+/** Writes bytes as they are, under a temporary name first. */
+export async function writeFileAtomic(file: string, data: Buffer): Promise<void> {
   const tmp = join(dirname(file), `.${basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, data);

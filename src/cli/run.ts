@@ -15,6 +15,7 @@ import { openJsonLog, type JsonLog } from './log-json.ts';
 import { previewPath, writeImageFile } from './output.ts';
 import { createBarReporter, createLineReporter, type ProgressReporter } from './progress.ts';
 import { reportRunFailure } from './report.ts';
+import { RunVisuals } from './visual-outputs.ts';
 import { obtainWeightsPath } from './weights.ts';
 
 function reporterFor(io: CliIo, printEvery: number): ProgressReporter {
@@ -55,6 +56,7 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
 
     const progress = reporterFor(io, args.options.printEvery);
     reporter = progress;
+    const visuals = new RunVisuals(args);
     const result = await runPipeline({
       content: args.content,
       styles: args.styles,
@@ -64,8 +66,10 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
       signal,
       onProgress(p: Progress) {
         log?.write(p);
+        visuals.progress(p);
         progress.update(p);
       },
+      onFrame: visuals.onFrame,
       onPreview(iteration: number, png: Buffer) {
         const file = previewPath(args.output, iteration);
         // Caught at once: a rejection left pending until the run ends would crash the process.
@@ -75,8 +79,9 @@ export async function runStylize(args: RunArgs, io: CliIo): Promise<number> {
     await Promise.all(previews);
     throwIfAborted();
     await writeImageFile(args.output, result.png);
+    const extras = await visuals.write(result);
     progress.finish();
-    io.stdout.write(`done in ${formatSeconds(result.runtimeMs)} → ${args.output}\n`);
+    io.stdout.write(`done in ${formatSeconds(result.runtimeMs)} → ${[args.output, ...extras].join(', ')}\n`);
     return EXIT_OK;
   } catch (e) {
     reporter?.stop();

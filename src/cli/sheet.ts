@@ -21,6 +21,7 @@ import { createBarReporter, createLineReporter, type ProgressReporter } from './
 import { formatLoss, formatSeconds } from './format.ts';
 import { reportRunFailure, reportUsageError } from './report.ts';
 import { versionText } from './usage.ts';
+import { SheetCurves } from './sheet-curves.ts';
 import { obtainWeightsPath } from './weights.ts';
 
 export interface SheetArgs {
@@ -31,6 +32,8 @@ export interface SheetArgs {
   /** The sheet image; the report goes next to it as <name>.json. */
   output: string;
   json: string;
+  /** PNG chart: one loss curve per run. */
+  plot?: string;
   layers?: string[];
   combo?: string[];
   weights?: string;
@@ -50,6 +53,8 @@ const REFUSED: Record<string, string> = {
   'style-blend': 'each run of a sheet uses one style image',
   'save-every': 'sheets save no previews',
   'log-json': 'the sheet writes its numbers to <output>.json',
+  timelapse: 'sheets keep no frames; make a time-lapse of a single run',
+  compare: 'the sheet already shows its inputs beside the results',
 };
 const REFUSED_BY_KIND: Record<SheetKind, Record<string, string>> = {
   reconstruct: {
@@ -184,6 +189,7 @@ export function parseSheetArgs(argv: readonly string[]): SheetCommand {
     styles,
     output,
     json: jsonPathFor(output),
+    ...(parsed.plot !== undefined ? { plot: parsed.plot } : {}),
     layers,
     combo,
     weights: parsed.weights,
@@ -220,9 +226,11 @@ export function sheetUsageText(): string {
     '  -o, --output FILE      the sheet, .png, .jpg or .webp (default: <kind>-sheet.png)',
     `  --layers L,…           layers swept (default: ${DEFAULT_SWEEP_LAYERS.join(',')})`,
     `  --combo L,…            texture: the combined style layers (default: ${DEFAULT_TEXTURE_COMBO.join(',')})`,
+    '  --plot FILE            a PNG chart with one loss curve per run (the loss each cell is labelled with)',
     '',
     'Every option of `stylize --help` applies to each run (--steps, --size, --seed, --weights,',
-    '--backend, --optimizer, …) except --mode, --init-image, --style-blend, --save-every and --log-json.',
+    '--backend, --optimizer, …) except --mode, --init-image, --style-blend, --save-every, --log-json,',
+    '--timelapse and --compare.',
     'The default preset is seed (L-BFGS, content weight 1, style weight 1e6, from white noise).',
     '',
     'Examples:',
@@ -240,7 +248,7 @@ async function checkFiles(a: SheetArgs): Promise<void> {
   const base: RunArgs = { command: 'run', styles: [], output: a.output, options: a.options };
   await checkInputFiles({ ...base, styles: a.styles });
   for (const content of a.contents) await checkInputFiles({ ...base, content });
-  await checkInputFiles({ ...base, output: a.json });
+  await checkInputFiles({ ...base, output: a.json, ...(a.plot !== undefined ? { plot: a.plot } : {}) });
 }
 
 /** Written under a temporary name, then renamed, like the images. */
@@ -283,6 +291,7 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
     const progress = reporterFor(io);
     bar = progress;
     const toSheet = sheetProgress(a.options.steps);
+    const curves = a.plot !== undefined ? new SheetCurves() : undefined;
     // Without a bar (a log or a pipe) each run prints its own lines, as a single run would.
     let lines: ProgressReporter | undefined;
     const result = await renderSheet({
@@ -295,11 +304,13 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
       engine,
       signal,
       onCell(index, total, cell) {
+        curves?.start(cell);
         if (progress) return;
         io.stdout.write(`[${index + 1}/${total}] ${cell.title}: ${cell.options.mode}, ${describeLayers(cell.options)}, from ${cell.options.init}\n`);
         lines = createLineReporter(io.stdout, a.options.printEvery);
       },
       onProgress(p, at) {
+        curves?.add(p);
         if (progress) progress.update(toSheet(p, at));
         else lines?.update(p);
       },
@@ -312,7 +323,9 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
     bar?.finish();
     await writeImageFile(a.output, result.png);
     await writeJsonFile(a.json, result.json);
-    io.stdout.write(`done in ${formatSeconds(result.json.runtimeMs)} → ${a.output} (numbers in ${a.json})\n`);
+    if (a.plot !== undefined && curves) await writeImageFile(a.plot, await curves.render(`${a.kind} sheet`));
+    const plotted = a.plot !== undefined ? `, curves in ${a.plot}` : '';
+    io.stdout.write(`done in ${formatSeconds(result.json.runtimeMs)} → ${a.output} (numbers in ${a.json}${plotted})\n`);
     return EXIT_OK;
   } catch (e) {
     bar?.stop();

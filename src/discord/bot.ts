@@ -12,6 +12,7 @@ import { DiscordIO, describeError } from './discord-io.ts';
 import { JobTracker } from './job-tracker.ts';
 import { CANCEL_PREFIX } from './messages.ts';
 import { handleReaction } from './reaction-handler.ts';
+import { RESULT_PREFIX, handleResultButton } from './result-actions.ts';
 import { refuse } from './replies.ts';
 
 export interface StartDiscordOptions {
@@ -54,6 +55,8 @@ async function dispatchInteraction(interaction: Interaction, ctx: DiscordContext
     }
   } else if (interaction.isButton() && interaction.customId.startsWith(CANCEL_PREFIX)) {
     await handleCancelButton(interaction, ctx);
+  } else if (interaction.isButton() && interaction.customId.startsWith(RESULT_PREFIX)) {
+    await handleResultButton(interaction, ctx);
   }
 }
 

@@ -5,7 +5,7 @@
 // job's meta, so a restarted bot finds them again.
 import type { APIMessage } from 'discord.js';
 import { jobTitle, queuedText } from '../chat/format.ts';
-import { RERUN_REACTIONS } from '../chat/reactions.ts';
+import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import type { DiscordConfig } from './config.ts';
@@ -22,6 +22,7 @@ import {
 } from './discord-io.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
 import { cancelRow, finishedProgressMessage, mention, progressMessage, resultFileBase, resultMessage, type LiveState } from './messages.ts';
+import { resultButtons } from './result-actions.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
 
 type FinalEvent = Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>;
@@ -389,9 +390,12 @@ export class JobTracker {
       try {
         const fitted = await fitForUpload(event.png, limit, resultFileBase(t.job));
         size = fitted.file.data.length;
+        // The before/after goes with the result when it fits too; the result never waits for it.
+        const compare = event.compare ? await fitForUpload(event.compare, limit, 'before-after').catch(() => undefined) : undefined;
         const m = await this.send(t, {
           content: resultMessage(t.job, event.runtimeMs, fitted.note, event.summary),
-          files: [fitted.file],
+          files: compare ? [fitted.file, compare.file] : [fitted.file],
+          ...(t.job.sheet ? {} : { components: resultButtons(t.job.id) }),
           mentionUsers: [user],
           replyTo: this.replyTo(meta),
         });
@@ -432,9 +436,9 @@ export class JobTracker {
         await sleep(wait, this.abort.signal);
       }
     }
-    // A sheet is not one image to re-run in another mode: no 🧵/🧱 offers.
+    // A sheet is not one image to re-run in another mode, and keeps no frames: no offers.
     if (!meta.delivered || !meta.resultMessageId || t.job.sheet) return;
-    for (const r of RERUN_REACTIONS) {
+    for (const r of RESULT_REACTIONS) {
       try {
         await this.deps.io.react(meta.postChannelId!, meta.resultMessageId, r.unicode);
       } catch (e) {

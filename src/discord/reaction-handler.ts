@@ -1,5 +1,5 @@
 // Reactions on the bot's messages: 🧵/🧱 on a result queue that mode on the same inputs (answered
-// in the same thread), ❌ on a job's message cancels it (owner or server manager; others are
+// in the same thread), 🎞️/📈 on a result post its time-lapse / loss chart there, ❌ on a job's message cancels it (owner or server manager; others are
 // ignored, reactions have no private answer).
 //
 // Reactions are taken from the gateway dispatch itself rather than discord.js's messageReactionAdd:
@@ -7,13 +7,12 @@
 // discord.js 14.2x regression), even with partials. Nothing here needs the cache: the job is found
 // through the in-memory index, else through the job tag the bot wrote in the message.
 import { PermissionFlagsBits, type Client, type GatewayMessageReactionAddDispatchData } from 'discord.js';
-import { CANCEL_REACTION, rerunForDiscord } from '../chat/reactions.ts';
+import { CANCEL_REACTION, rerunForDiscord, visualForDiscord } from '../chat/reactions.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import type { DiscordContext } from './context.ts';
-import { describeError } from './discord-io.ts';
 import { parseJobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
-import { mention } from './messages.ts';
+import { runResultAction } from './result-actions.ts';
 
 async function isManager(client: Client, guildId: string | undefined, userId: string): Promise<boolean> {
   const guild = guildId ? client.guilds.cache.get(guildId) : undefined;
@@ -48,8 +47,9 @@ export async function handleReaction(data: GatewayMessageReactionAddDispatchData
   // The bot's own 🧵/🧱 come back as events too.
   if (userId === client.user?.id || data.member?.user?.bot) return;
   const rerun = rerunForDiscord(data.emoji.name);
+  const visual = visualForDiscord(data.emoji.name);
   const cancel = data.emoji.name === CANCEL_REACTION.unicode;
-  if (!rerun && !cancel) return;
+  if (!rerun && !visual && !cancel) return;
   // Discord names the reacted message's author: reactions on other people's messages need no lookup.
   if (data.message_author_id && data.message_author_id !== client.user?.id) return;
   const messageId = data.message_id;
@@ -65,35 +65,7 @@ export async function handleReaction(data: GatewayMessageReactionAddDispatchData
   }
 
   const meta = readDiscordMeta(job);
-  if (!rerun || !meta || meta.resultMessageId !== messageId) return;
-  const postChannelId = meta.postChannelId ?? meta.channelId;
-  const childMeta: DiscordJobMeta = {
-    ...(meta.guildId ? { guildId: meta.guildId } : {}),
-    channelId: meta.channelId,
-    postChannelId,
-    ...(meta.replyMessageId ? { replyMessageId: meta.replyMessageId } : {}),
-    ...(meta.uploadLimitBytes ? { uploadLimitBytes: meta.uploadLimitBytes } : {}),
-  };
-  const result = ctx.jobs.rerun(
-    job.id,
-    rerun.mode,
-    {
-      platform: 'discord',
-      workspaceId: job.owner.workspaceId,
-      channelId: meta.channelId,
-      ...(postChannelId !== meta.channelId ? { threadId: postChannelId } : {}),
-      userId,
-    },
-    { discord: childMeta },
-  );
-  if (result.ok) return; // the tracker posts the new job's progress message in the same thread
-  try {
-    await ctx.io.send(postChannelId, {
-      content: `${mention(userId)} ${rerun.unicode} could not queue ${rerun.label}: ${result.reason}`,
-      mentionUsers: [userId],
-      replyTo: messageId,
-    });
-  } catch (e) {
-    logger.warn({ jobId: job.id, err: describeError(e) }, 'could not answer a reaction');
-  }
+  if (!meta || meta.resultMessageId !== messageId) return;
+  if (rerun) await runResultAction(ctx, job, meta, { kind: 'rerun', rerun }, userId);
+  else if (visual) await runResultAction(ctx, job, meta, { kind: 'visual', visual: visual.visual }, userId);
 }

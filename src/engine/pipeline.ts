@@ -6,6 +6,8 @@ import { logger } from '../log.ts';
 import type { StyleOptions } from '../options.ts';
 import { keepOriginalColors } from './colors.ts';
 import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage } from './image.ts';
+import { initialImage } from './init-image.ts';
+import { frameInterval, type Frame } from './visuals/frames.ts';
 import type { DecodeOptions } from './image.ts';
 import { checkMemory, type Footprint, type Size } from './memory-estimate.ts';
 import { coarseToFineEtaMs, planScales, type ScalePlan } from './multires.ts';
@@ -31,6 +33,11 @@ export interface PipelineInput {
    * ended with, before original colours. The next scale starts from it upsampled.
    */
   onScaleDone?: (scale: { scale: number; scales: number; image: RGBImage }) => void;
+  /**
+   * Time-lapse: the image as it forms (original colours applied), at the initial image, about
+   * FRAME_TARGET times spread over the run, and at the end of every scale.
+   */
+  onFrame?: (frame: Frame) => void;
 }
 
 export interface PipelineResult {
@@ -202,6 +209,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   const scales = plan.sides.length;
   const multi = scales > 1;
+  const onFrame = input.onFrame;
+  const frameEvery = frameInterval(plan.steps.reduce((a, b) => a + b, 0));
   // stylize calls onPreview synchronously; encoding is async, so previews are chained to arrive in
   // order and are all delivered before runPipeline settles. A failed preview must not fail the job.
   let previews: Promise<void> = Promise.resolve();
@@ -233,8 +242,17 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       const deliver = input.onPreview;
       // Iterations restart at each scale; previews are numbered across the run so none overwrites another.
       const offset = iterations;
-      const onPreview = deliver
+      if (onFrame && index === 0) {
+        const { width, height } = outputSize;
+        const start = initialImage(init, width, height, { content, styles, initImage, seed: o.seed });
+        onFrame({ iteration: 0, scale: 1, image: recolor({ width, height, data: start }) });
+      }
+      // Frames ride on stylize's preview callback: it is called every gcd of both intervals.
+      const saveEvery = onFrame ? gcd(o.saveEvery, frameEvery) : o.saveEvery;
+      const onPreview = deliver || onFrame
         ? (iteration: number, image: RGBImage) => {
+            if (onFrame && iteration % frameEvery === 0) onFrame({ iteration: offset + iteration, scale: index + 1, image: recolor(image) });
+            if (!deliver || o.saveEvery <= 0 || iteration % o.saveEvery !== 0) return;
             const shown = recolor(image);
             previews = previews
               .then(async () => deliver(offset + iteration, await encodePng(shown)))
@@ -256,7 +274,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
           : report;
 
       const result = await stylize(input.engine, {
-        options: { ...o, init, steps: plan.steps[index] },
+        options: { ...o, init, steps: plan.steps[index], saveEvery },
         content,
         styles,
         initImage,
@@ -269,6 +287,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       previous = result.image;
       final = { image: result.image, losses: result.losses, recolor };
       input.onScaleDone?.({ scale: index + 1, scales, image: result.image });
+      if (onFrame && index < scales - 1) onFrame({ iteration: iterations, scale: index + 1, image: recolor(result.image) });
     }
   } finally {
     await previews;
@@ -277,6 +296,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
 
   const shown = final.recolor(final.image);
   const png = await encodePng(shown);
+  onFrame?.({ iteration: iterations, scale: scales, image: shown });
   return {
     png,
     width: shown.width,
@@ -285,4 +305,8 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
     iterations,
     runtimeMs: performance.now() - start,
   };
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -56,6 +56,20 @@ CREATE TABLE IF NOT EXISTS job_checkpoints (
   iteration INTEGER NOT NULL,
   png BLOB NOT NULL,
   updated_at INTEGER NOT NULL
+);
+
+-- Time-lapse frames of a finished job (schema 3): small PNGs, deleted with the inputs.
+CREATE TABLE IF NOT EXISTS job_frames (
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  png BLOB NOT NULL,
+  PRIMARY KEY (job_id, idx)
+);
+
+-- The losses of every iteration of a finished job, for its chart (schema 3); deleted with the inputs.
+CREATE TABLE IF NOT EXISTS job_curves (
+  job_id TEXT PRIMARY KEY,
+  points_json TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS settings (

@@ -116,7 +116,14 @@ export class EngineWorker {
         return;
       case 'done': {
         const { type: _type, jobId: _jobId, ...completed } = msg;
-        cur.settle({ ...completed, kind: 'completed', png: Buffer.from(msg.png) });
+        // Structured clone delivers Uint8Arrays: make every image a Buffer again.
+        cur.settle({
+          ...completed,
+          kind: 'completed',
+          png: Buffer.from(msg.png),
+          ...(msg.frames ? { frames: msg.frames.map((f) => Buffer.from(f)) } : {}),
+          ...(msg.compare ? { compare: Buffer.from(msg.compare) } : {}),
+        });
         return;
       }
       case 'error':

@@ -1,5 +1,6 @@
 // Job rows, their input images and the latest preview checkpoint, over the SQLite database.
 // Every write is synchronous: submit() must have the job durably stored before it returns.
+import type { LossPoint } from '../engine/visuals/loss-trace.ts';
 import type { StyleOptions } from '../options.ts';
 import type { Db } from './db.ts';
 import type { JobInputs, JobKind, JobOwner, JobRecord, JobState, Platform, SheetSpec } from './types.ts';
@@ -203,7 +204,31 @@ export class JobStore {
     return this.selectCheckpoint.get(id);
   }
 
-  /** Deletes the inputs of jobs finished before `before` (ms); returns how many jobs were purged. */
+  /** A finished job's time-lapse frames and loss curve, in one transaction. */
+  saveVisuals(id: string, frames: readonly Buffer[], curve: readonly LossPoint[]): void {
+    this.db.transaction(() => {
+      const insert = this.db.prepare('INSERT OR REPLACE INTO job_frames (job_id, idx, png) VALUES (?, ?, ?)');
+      frames.forEach((png, i) => insert.run(id, i, png));
+      // Four significant digits are more than a log-scale chart can show, and halve the JSON.
+      const compact = JSON.stringify(curve, (_key, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(4)) : v));
+      if (curve.length > 0) this.db.prepare('INSERT OR REPLACE INTO job_curves (job_id, points_json) VALUES (?, ?)').run(id, compact);
+    })();
+  }
+
+  /** The frames in order; empty when there are none (purged, or never recorded). */
+  frames(id: string): Buffer[] {
+    return this.db
+      .prepare<[string], { png: Buffer }>('SELECT png FROM job_frames WHERE job_id = ? ORDER BY idx')
+      .all(id)
+      .map((r) => r.png);
+  }
+
+  curve(id: string): LossPoint[] | undefined {
+    const row = this.db.prepare<[string], { points_json: string }>('SELECT points_json FROM job_curves WHERE job_id = ?').get(id);
+    return row ? (JSON.parse(row.points_json) as LossPoint[]) : undefined;
+  }
+
+  /** Deletes the inputs, time-lapse frames and losses of jobs finished before `before` (ms); returns how many jobs were purged. */
   purgeInputs(before: number, now = Date.now()): number {
     return this.db.transaction(() => {
       const ids = this.db
@@ -213,9 +238,13 @@ export class JobStore {
         .all(before)
         .map((r) => r.id);
       const del = this.db.prepare('DELETE FROM job_inputs WHERE job_id = ?');
+      const delFrames = this.db.prepare('DELETE FROM job_frames WHERE job_id = ?');
+      const delCurve = this.db.prepare('DELETE FROM job_curves WHERE job_id = ?');
       const mark = this.db.prepare('UPDATE jobs SET inputs_purged_at = ? WHERE id = ?');
       for (const id of ids) {
         del.run(id);
+        delFrames.run(id);
+        delCurve.run(id);
         mark.run(now, id);
       }
       return ids.length;

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { formatDuration, formatLosses } from '../chat/format.ts';
 import { engineThreads } from '../engine/start-engine.ts';
 import type { Progress } from '../engine/types.ts';
+import { renderRunChart } from '../engine/visuals/loss-chart.ts';
+import { encodeTimelapse, TimelapseTooLargeError } from '../engine/visuals/timelapse.ts';
 import { logger } from '../log.ts';
 import { OptionsError, type Mode, type StyleOptions } from '../options.ts';
 import { openDatabase, type Db } from './db.ts';
@@ -32,6 +34,7 @@ import type {
   Actor,
   CancelResult,
   JobEvent,
+  JobFileResult,
   JobInputs,
   JobKind,
   JobListener,
@@ -43,6 +46,7 @@ import type {
   Platform,
   SheetSpec,
   SubmitResult,
+  TimelapseRequest,
 } from './types.ts';
 import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
 
@@ -209,8 +213,7 @@ export class LocalJobService implements JobService {
       }
       const inputs = parent.inputsPurged ? undefined : this.store.inputs(jobId);
       if (!inputs) {
-        const hours = Math.round((this.retentionMs / 3_600_000) * 10) / 10;
-        return { ok: false, reason: `the images of job ${jobId} were deleted (they are kept ${hours} h after a job ends): send them again` };
+        return { ok: false, reason: `the images of job ${jobId} were deleted (they are kept ${this.retentionText()} after a job ends): send them again` };
       }
       return this.submit({
         owner,
@@ -224,6 +227,41 @@ export class LocalJobService implements JobService {
       logger.error({ err: (e as Error).message, job: jobId }, 'rerun failed');
       return { ok: false, reason: `the job could not be queued: ${(e as Error).message.split('\n')[0]}` };
     }
+  }
+
+  async timelapse(jobId: string, request: TimelapseRequest = {}): Promise<JobFileResult> {
+    const refused = this.visualsRefusal(jobId, 'time-lapse');
+    if (refused) return refused;
+    const frames = this.store.frames(jobId);
+    if (frames.length === 0) {
+      const reason = this.store.get(jobId)?.inputsPurged
+        ? `the time-lapse frames of job ${jobId} have expired (they are kept ${this.retentionText()} after a job ends, like its images)`
+        : `job ${jobId} has no time-lapse frames (it ran before the bot kept them)`;
+      return { ok: false, reason };
+    }
+    const format = request.format ?? 'gif';
+    try {
+      const film = await encodeTimelapse(frames, { format, maxBytes: request.maxBytes });
+      return { ok: true, file: { name: `timelapse-${jobId}.${format}`, data: film.data, contentType: `image/${format}` } };
+    } catch (e) {
+      if (e instanceof TimelapseTooLargeError) return { ok: false, reason: `the time-lapse of job ${jobId} does not fit the upload limit, even with fewer and smaller frames` };
+      throw e;
+    }
+  }
+
+  async lossChart(jobId: string): Promise<JobFileResult> {
+    const refused = this.visualsRefusal(jobId, 'loss curve');
+    if (refused) return refused;
+    const curve = this.store.curve(jobId);
+    if (!curve?.length) {
+      const reason = this.store.get(jobId)?.inputsPurged
+        ? `the recorded losses of job ${jobId} have expired (they are kept ${this.retentionText()} after a job ends, like its images)`
+        : `job ${jobId} has no recorded losses (it ran before the bot kept them)`;
+      return { ok: false, reason };
+    }
+    const o = this.store.get(jobId)!.record.options;
+    const png = await renderRunChart(curve, `${o.mode} · ${o.size}px · ${o.optimizer} · job ${jobId}`);
+    return { ok: true, file: { name: `losses-${jobId}.png`, data: png, contentType: 'image/png' } };
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -305,6 +343,24 @@ export class LocalJobService implements JobService {
   }
 
   // ---- internals ----
+
+  /** "24 h"; shorter retentions (tests, small servers) in minutes or seconds. */
+  private retentionText(): string {
+    const ms = this.retentionMs;
+    if (ms >= 3_600_000) return `${Math.round((ms / 3_600_000) * 10) / 10} h`;
+    if (ms >= 60_000) return `${Math.round(ms / 60_000)} min`;
+    return `${Math.round(ms / 1000)} s`;
+  }
+
+  /** Why a job has no time-lapse or loss curve to show, if it has none. */
+  private visualsRefusal(jobId: string, what: string): { ok: false; reason: string } | undefined {
+    const job = this.get(jobId);
+    if (!job) return { ok: false, reason: `there is no job ${jobId}` };
+    if (job.kind === 'sheet') return { ok: false, reason: `job ${jobId} is a sheet: a ${what} is kept for single runs only` };
+    if (job.state === 'queued' || job.state === 'running') return { ok: false, reason: `job ${jobId} is still ${job.state}: ask again once it has finished` };
+    if (job.state !== 'completed') return { ok: false, reason: `job ${jobId} ${job.state === 'failed' ? 'failed' : 'was cancelled'}, so it has no ${what}` };
+    return undefined;
+  }
 
   private trySubmit(spec: JobSpec): SubmitResult {
     if (this.stopped) throw new Refusal('the bot is shutting down: try again in a minute');
@@ -521,6 +577,13 @@ export class LocalJobService implements JobService {
     switch (outcome.kind) {
       case 'completed': {
         this.store.markFinished(id, 'completed', now);
+        if (outcome.frames?.length || outcome.curve?.length) {
+          try {
+            this.store.saveVisuals(id, outcome.frames ?? [], outcome.curve ?? []);
+          } catch (e) {
+            logger.warn({ job: id, err: (e as Error).message }, 'could not store the time-lapse frames and losses');
+          }
+        }
         a.record.state = 'completed';
         const o = a.record.options;
         const summary =
@@ -529,6 +592,7 @@ export class LocalJobService implements JobService {
             formatLosses(outcome.losses);
         const event: JobEvent = { type: 'completed', png: outcome.png, runtimeMs: outcome.runtimeMs, summary };
         if (outcome.report) event.report = outcome.report;
+        if (outcome.compare) event.compare = outcome.compare;
         this.emit(a, event);
         logger.info({ job: id, runtimeMs: Math.round(outcome.runtimeMs) }, 'job completed');
         break;

@@ -71,12 +71,29 @@ export type JobEvent =
   | { type: 'progress'; iteration: number; steps: number; losses: Losses; elapsedMs: number; etaMs: number }
   | { type: 'preview'; iteration: number; png: Buffer }
   /** Sheet jobs carry the engine's report (the numbers of every cell and the layout of the PNG). */
-  | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string; report?: SheetReport }
+  /** compare: stylize jobs' inputs | result, each at the result's height. */
+  | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string; report?: SheetReport; compare?: Buffer }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; by: string }
   | { type: 'resumed' };
 
 export type JobListener = (event: JobEvent, job: JobRecord) => void;
+
+/** A file made from a finished job (its time-lapse, its loss chart), ready to upload. */
+export interface JobFile {
+  name: string;
+  data: Buffer;
+  contentType: string;
+}
+
+export type JobFileResult = { ok: true; file: JobFile } | { ok: false; reason: string };
+
+export interface TimelapseRequest {
+  /** Default gif: every chat client animates it. */
+  format?: 'gif' | 'webp';
+  /** Shrink (fewer frames, then fewer pixels) to fit an upload limit. */
+  maxBytes?: number;
+}
 
 export type SubmitResult = { ok: true; job: JobRecord; position: number } | { ok: false; reason: string };
 export type CancelResult = { ok: true } | { ok: false; reason: string };
@@ -115,6 +132,10 @@ export interface JobService {
   /** Queue another mode on a finished job's inputs (reactions on a result). */
   rerun(jobId: string, mode: Mode, owner: JobOwner, meta?: Record<string, unknown>): SubmitResult;
   get(jobId: string): JobRecord | undefined;
+  /** The animated time-lapse of a finished stylize job; refused (with the reason) once its frames have expired. */
+  timelapse(jobId: string, request?: TimelapseRequest): Promise<JobFileResult>;
+  /** The loss chart (PNG) of a finished stylize job. */
+  lossChart(jobId: string): Promise<JobFileResult>;
   /** Queued and running jobs of a user, oldest first. */
   listActive(platform: Platform, workspaceId: string, userId?: string): JobRecord[];
   queueLength(): number;

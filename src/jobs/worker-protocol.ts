@@ -3,6 +3,7 @@
 import type { SheetReport } from '../engine/sheet/report.ts';
 import type { PipelineResult } from '../engine/pipeline.ts';
 import type { Progress } from '../engine/types.ts';
+import type { LossPoint } from '../engine/visuals/loss-trace.ts';
 import type { StyleOptions } from '../options.ts';
 import type { SheetSpec } from './types.ts';
 
@@ -29,6 +30,10 @@ export interface Completed extends PipelineResult {
   /** Sheets: the engine's chat summary and the numbers of every cell. */
   summary?: string;
   report?: SheetReport;
+  /** Stylize jobs: time-lapse frames (small PNGs, first to last), the losses of every iteration, and inputs | result. */
+  frames?: Buffer[];
+  curve?: LossPoint[];
+  compare?: Buffer;
 }
 
 export type ToWorker =

@@ -6,6 +6,9 @@ import { runSheetJob } from '../engine/sheet/job.ts';
 import type { Engine } from '../engine/engine.ts';
 import { chooseBackend, engineThreads, startEngine } from '../engine/start-engine.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
+import { comparisonInputs, composeComparison } from '../engine/visuals/compare.ts';
+import { FrameRecorder } from '../engine/visuals/frames.ts';
+import { LossTrace } from '../engine/visuals/loss-trace.ts';
 import { logger } from '../log.ts';
 import type { SheetSpec } from './types.ts';
 import type { Completed, FromWorker, ToWorker } from './worker-protocol.ts';
@@ -66,6 +69,8 @@ async function run(msg: RunMessage): Promise<void> {
 
 async function runStylize(msg: RunMessage, engine: Engine, signal: AbortSignal): Promise<Completed> {
   const { jobId } = msg;
+  const recorder = new FrameRecorder();
+  const trace = new LossTrace();
   const r = await runPipeline({
     content: msg.content,
     styles: msg.styles,
@@ -73,10 +78,30 @@ async function runStylize(msg: RunMessage, engine: Engine, signal: AbortSignal):
     options: msg.options,
     engine,
     signal,
-    onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+    onProgress: (progress) => {
+      trace.add(progress);
+      send({ type: 'progress', jobId, progress });
+    },
     onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
+    onFrame: (frame) => recorder.add(frame),
   });
-  return { png: r.png, width: r.width, height: r.height, losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs };
+  const frames = (await recorder.frames()).map((f) => f.png);
+  // The composite is a nicety: a failure to draw it must not fail the job.
+  const compare = await composeComparison(r.png, comparisonInputs(msg.options.mode, msg.content, msg.styles)).catch((e: unknown) => {
+    logger.warn({ job: jobId, err: messageOf(e) }, 'could not compose the before/after image');
+    return undefined;
+  });
+  return {
+    png: r.png,
+    width: r.width,
+    height: r.height,
+    losses: r.losses,
+    iterations: r.iterations,
+    runtimeMs: r.runtimeMs,
+    frames,
+    curve: trace.points,
+    ...(compare ? { compare } : {}),
+  };
 }
 
 /** Every run of the sheet, one after the other; progress counts over all of them. No previews. */

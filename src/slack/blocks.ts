@@ -4,6 +4,35 @@ import type { types } from '@slack/bolt';
 
 export const CANCEL_ACTION_ID = 'stylize_cancel';
 
+/** The result's buttons: action_id stylize_result_<action>, value = job id. */
+export const RESULT_ACTION_PREFIX = 'stylize_result_';
+export const RESULT_ACTIONS = ['texture', 'reconstruct', 'timelapse', 'chart'] as const;
+export type ResultActionName = (typeof RESULT_ACTIONS)[number];
+const RESULT_BUTTON_TEXT: Record<ResultActionName, string> = {
+  texture: ':thread: Texture',
+  reconstruct: ':bricks: Reconstruct',
+  timelapse: ':film_frames: Time-lapse',
+  chart: ':chart_with_upwards_trend: Loss curve',
+};
+
+export function resultActionsBlock(jobId: string): types.ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: 'stylize_result_actions',
+    elements: RESULT_ACTIONS.map((a) => ({
+      type: 'button' as const,
+      action_id: `${RESULT_ACTION_PREFIX}${a}`,
+      text: { type: 'plain_text' as const, text: RESULT_BUTTON_TEXT[a], emoji: true },
+      value: jobId,
+    })),
+  };
+}
+
+export function resultActionName(actionId: string): ResultActionName | undefined {
+  const name = actionId.slice(RESULT_ACTION_PREFIX.length);
+  return actionId.startsWith(RESULT_ACTION_PREFIX) && (RESULT_ACTIONS as readonly string[]).includes(name) ? (name as ResultActionName) : undefined;
+}
+
 /** Escapes the three characters Slack's mrkdwn treats as control characters. */
 export function escapeMrkdwn(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

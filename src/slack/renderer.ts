@@ -9,10 +9,10 @@
 // image works as well.
 import type { webApi } from '@slack/bolt';
 import { cancelHint, formatDuration, jobProgressText, jobTitle, resultText } from '../chat/format.ts';
-import { RERUN_REACTIONS } from '../chat/reactions.ts';
+import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
-import { escapeMrkdwn, mentionOrName, statusBlocks } from './blocks.ts';
+import { escapeMrkdwn, mentionOrName, resultActionsBlock, statusBlocks } from './blocks.ts';
 import { jobMetadata, type JobMessageIndex, type JobMessageRole } from './job-messages.ts';
 import { aSheet } from '../jobs/sheet-rules.ts';
 import { tellUser } from './notify.ts';
@@ -247,15 +247,19 @@ export class SlackJobRenderer {
             this.opts.index.set(view.meta.channel, fileTs, { jobId: job.id, role: 'file' });
           }
         });
+        const compare = event.compare;
+        if (uploaded && compare) await attempt('upload the before/after image', () => this.upload(view, compare, `before-after-${job.id}.png`, 'Before / after'));
         const text = uploaded ? resultText(job, event.runtimeMs) : `${resultText(job, event.runtimeMs)}\n(The image could not be uploaded to Slack.)`;
         await attempt('post the result message', async () => {
-          const ts = await this.post(view, text, statusBlocks(escapeMrkdwn(text), job.id, false, event.summary ? escapeMrkdwn(event.summary) : undefined), 'result');
+          const blocks = statusBlocks(escapeMrkdwn(text), job.id, false, event.summary ? escapeMrkdwn(event.summary) : undefined);
+          // A sheet is not one image to re-run in another mode and keeps no frames: no buttons or reactions.
+          if (!job.sheet) blocks.push(resultActionsBlock(job.id));
+          const ts = await this.post(view, text, blocks, 'result');
           if (!ts) return;
           view.meta.resultTs = ts;
           this.persist(view);
-          // A sheet is not one image to re-run in another mode: no reactions offered.
           if (job.sheet) return;
-          for (const r of RERUN_REACTIONS) {
+          for (const r of RESULT_REACTIONS) {
             await attempt(`add the ${r.slackName} reaction`, () => this.opts.client.reactions.add({ channel: view.meta.channel, timestamp: ts, name: r.slackName }));
           }
         });

@@ -139,7 +139,7 @@ describe('discord bot against a fake Discord', () => {
 
     const resultId = responseId(resultPost);
     await fake.waitFor((r) => r.method === 'PUT' && r.path.startsWith(`/channels/${first.postChannelId}/messages/${resultId}/reactions/`) && r.path.includes('🧱'), 10_000, 'the reactions');
-    expect(fake.reactions.filter((x) => x.messageId === resultId).map((x) => x.emoji)).toEqual(['🧵', '🧱']);
+    expect(fake.reactions.filter((x) => x.messageId === resultId).map((x) => x.emoji)).toEqual(['🧵', '🧱', '🎞️', '📈']);
     const finalEdit = fake.messages.get(first.progressId)!;
     expect(finalEdit.content).toContain('✅ Finished');
     expect(finalEdit.components).toEqual([]);

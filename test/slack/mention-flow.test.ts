@@ -30,7 +30,7 @@ describe('@mention', () => {
     const style = await h.image('style.png', 22, 24, 24);
     const { message, response } = await h.slack.mention({ user: ALICE, channel: CHANNEL, text: 'please steps=2 size=32 preset=seed', files: [content, style] });
     expect(response.status).toBe(200);
-    const result = await h.fake.waitFor('the result', () => h.botThread(message.ts).find((m) => role(m) === 'result' && m.reactions.length === 2), 60_000);
+    const result = await h.fake.waitFor('the result', () => h.botThread(message.ts).find((m) => role(m) === 'result' && m.reactions.length === 4), 60_000);
     const root = h.botThread(message.ts).find((m) => role(m) === 'root')!;
     expect(root.thread_ts).toBe(message.ts);
     const job = h.jobs.get(String(root.metadata!.event_payload.job_id))!;

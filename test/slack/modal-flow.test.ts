@@ -141,12 +141,12 @@ describe('/stylize modal', () => {
     const jobId = jobIdOf(root);
     const result = await h.fake.waitFor(
       'the result message with its reactions',
-      () => h.botThread(root.ts).find((m) => m.metadata?.event_payload.role === 'result' && m.reactions.length === 2),
+      () => h.botThread(root.ts).find((m) => m.metadata?.event_payload.role === 'result' && m.reactions.length === 4),
       60_000,
     );
     expect(result.thread_ts).toBe(root.ts);
     expect(result.text).toMatch(/^Done in .* transfer · preset seed · 32px · 3 steps/);
-    expect(result.reactions.map((r) => r.name).sort()).toEqual(['bricks', 'thread']);
+    expect(result.reactions.map((r) => r.name).sort()).toEqual(['bricks', 'chart_with_upwards_trend', 'film_frames', 'thread']);
 
     // The result image: a PNG whose longer side is the requested size, uploaded into the thread.
     const upload = h.botThread(root.ts).find((m) => m.files?.some((f) => f.name === `stylize-${jobId}.png`));

@@ -343,6 +343,10 @@ export class FakeDiscord {
   clickButton(messageId: string, customId: string, ctx: InteractionContext): FakeInteraction {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`fake: no message ${messageId}`);
+    // Only a button the message shows can be pressed.
+    const buttons = (message.components as { components?: { type: number; custom_id?: string; disabled?: boolean }[] }[]).flatMap((row) => row.components ?? []);
+    const button = buttons.find((b) => b.type === ComponentType.Button && b.custom_id === customId);
+    if (!button || button.disabled) throw new Error(`fake: message ${messageId} has no button ${customId}`);
     const { interaction, payload } = this.baseInteraction({ ...ctx, channelId: message.channel_id });
     interaction.messageId = messageId;
     payload.type = InteractionType.MessageComponent;
@@ -516,6 +520,35 @@ export class FakeDiscord {
     return { attachments, bytes };
   }
 
+  /**
+   * Discord's checks of message components (action rows of buttons): a 400 "Invalid Form Body"
+   * (50035) for what the real API refuses, so a malformed row fails here as it would there.
+   */
+  private componentsProblem(components: unknown): string | undefined {
+    if (components === undefined) return undefined;
+    if (!Array.isArray(components) || components.length > 5) return 'components: at most 5 action rows';
+    const ids = new Set<string>();
+    for (const [i, row] of (components as Record<string, unknown>[]).entries()) {
+      const children = row.components as Record<string, unknown>[] | undefined;
+      if (row.type !== ComponentType.ActionRow || !Array.isArray(children) || children.length < 1 || children.length > 5) return `components.${i}: an action row of 1 to 5 components`;
+      for (const [j, c] of children.entries()) {
+        const where = `components.${i}.components.${j}`;
+        if (c.type !== ComponentType.Button) continue;
+        const style = c.style as number;
+        if (!Number.isInteger(style) || style < 1 || style > 6) return `${where}.style: unknown button style`;
+        if (style !== 5 && style !== 6) {
+          const id = c.custom_id;
+          if (typeof id !== 'string' || id.length < 1 || id.length > 100) return `${where}.custom_id: 1 to 100 characters`;
+          if (ids.has(id)) return `${where}.custom_id: duplicate "${id}"`;
+          ids.add(id);
+        }
+        if (c.label === undefined && c.emoji === undefined) return `${where}: a button needs a label or an emoji`;
+        if (c.label !== undefined && (typeof c.label !== 'string' || c.label.length > 80)) return `${where}.label: at most 80 characters`;
+      }
+    }
+    return undefined;
+  }
+
   private tooLarge(files: UploadedFile[]): boolean {
     return files.some((f) => f.data.length > this.uploadLimit);
   }
@@ -606,6 +639,8 @@ export class FakeDiscord {
       if (!this.channels.has(cid)) return error(404, 10003, 'Unknown Channel');
       if (this.tooLarge(r.files)) return error(413, 40005, 'Request entity too large');
       const body = (r.body ?? {}) as Record<string, unknown>;
+      const problem = this.componentsProblem(body.components);
+      if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`);
       return json(200, apiMessage(this.createMessage(cid, body, r.files)));
     });
     this.on('GET', /^\/channels\/(\d+)\/messages\/(\d+)$/, (_r, [cid, mid]) => {
@@ -616,6 +651,8 @@ export class FakeDiscord {
       const m = this.messages.get(mid);
       if (!m || m.channel_id !== cid) return error(404, 10008, 'Unknown Message');
       if (this.tooLarge(r.files)) return error(413, 40005, 'Request entity too large');
+      const problem = this.componentsProblem((r.body as Record<string, unknown> | undefined)?.components);
+      if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`);
       return json(200, apiMessage(this.editMessage(m, (r.body ?? {}) as Record<string, unknown>, r.files)));
     });
     this.on('DELETE', /^\/channels\/(\d+)\/messages\/(\d+)$/, (_r, [, mid]) => (this.messages.delete(mid) ? json(204) : error(404, 10008, 'Unknown Message')));
@@ -716,6 +753,8 @@ export class FakeDiscord {
         if (!m) return error(404, 10008, 'Unknown Message');
         if (this.tooLarge(r.files)) return error(413, 40005, 'Request entity too large');
         const body = (r.body ?? {}) as Record<string, unknown>;
+        const problem = this.componentsProblem(body.components);
+        if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`);
         this.editMessage(m, body, r.files);
         m.flags &= ~MessageFlags.Loading;
         return json(200, apiMessage(m));
@@ -742,6 +781,8 @@ export class FakeDiscord {
         const i = webhookInteraction(app, token);
         if (isResult(i)) return i;
         if (this.tooLarge(r.files)) return error(413, 40005, 'Request entity too large');
+        const problem = this.componentsProblem((r.body as Record<string, unknown> | undefined)?.components);
+        if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`);
         const m = this.createMessage(i.channelId, (r.body ?? {}) as Record<string, unknown>, r.files, { webhook_id: this.appId, application_id: this.appId });
         return json(200, apiMessage(m));
       },

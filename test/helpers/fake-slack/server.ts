@@ -411,11 +411,26 @@ export class FakeSlack {
   private checkBlocks(blocks: unknown): string | undefined {
     if (blocks === undefined) return undefined;
     if (!Array.isArray(blocks) || blocks.length > 50) return 'invalid_blocks';
+    // Block ids and action ids must be unique within a message; buttons need plain text (≤ 75 chars).
+    const blockIds = new Set<string>();
+    const actionIds = new Set<string>();
     for (const b of blocks as Json[]) {
       if (typeof b.type !== 'string') return 'invalid_blocks';
+      if (typeof b.block_id === 'string') {
+        if (blockIds.has(b.block_id)) return 'invalid_blocks';
+        blockIds.add(b.block_id);
+      }
       const text = (b.text as Json | undefined)?.text;
       if (typeof text === 'string' && text.length > 3000) return 'invalid_blocks';
       if (b.type === 'actions' && (!Array.isArray(b.elements) || b.elements.length > 25)) return 'invalid_blocks';
+      for (const el of b.type === 'actions' ? (b.elements as Json[]) : []) {
+        if (el.type !== 'button') continue;
+        const label = el.text as Json | undefined;
+        if (label?.type !== 'plain_text' || typeof label.text !== 'string' || label.text.length === 0 || label.text.length > 75) return 'invalid_blocks';
+        if (typeof el.action_id !== 'string' || el.action_id.length > 255 || actionIds.has(el.action_id)) return 'invalid_blocks';
+        actionIds.add(el.action_id);
+        if (el.value !== undefined && (typeof el.value !== 'string' || el.value.length > 2000)) return 'invalid_blocks';
+      }
     }
     return undefined;
   }

@@ -1,0 +1,43 @@
+// The sheet modal's submit: checked before ack (errors go back onto their blocks); the images are
+// downloaded and the sheet queued after ack, with any problem sent to the user ephemerally.
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import type { SlackDeps } from '../../src/slack/context.ts';
+import { SlackInputError } from '../../src/slack/files.ts';
+import type { SubmittedView } from '../../src/slack/modal.ts';
+import { tellUser } from '../../src/slack/notify.ts';
+import { SHEET_BLOCKS, readSheetModal } from '../../src/slack/sheet-modal.ts';
+import { submitSlackJob } from '../../src/slack/submit.ts';
+import { logger } from '../../src/log.ts';
+
+const log = logger.child({ module: 'slack' });
+
+export function stylizeSheetModalSubmit(deps: SlackDeps) {
+  return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
+    const teamId = body.team?.id ?? body.user.team_id ?? view.team_id;
+    const form = readSheetModal(view as unknown as SubmittedView, deps.settings);
+    if (!form.metadata) form.errors[SHEET_BLOCKS.kind] ??= 'This form lost track of its channel: close it and run /stylize-sheet again.';
+    if (Object.keys(form.errors).length > 0 || !form.metadata || !form.sheet) {
+      await ack({ response_action: 'errors', errors: form.errors });
+      return;
+    }
+    await ack();
+    const { channel, threadTs } = form.metadata;
+    const to = { channel, user: body.user.id, ...(threadTs ? { threadTs } : {}) };
+    try {
+      const result = await submitSlackJob(deps, client, {
+        teamId,
+        channel,
+        userId: body.user.id,
+        ...(threadTs ? { threadTs } : {}),
+        sheet: form.sheet,
+        contentFiles: form.contentFiles,
+        styleFiles: form.styleFiles,
+        options: form.options,
+      });
+      if (!result.ok) await tellUser(client, to, `Could not start: ${result.reason}`);
+    } catch (e) {
+      if (!(e instanceof SlackInputError)) log.error({ err: (e as Error).message }, 'sheet form submission failed');
+      await tellUser(client, to, e instanceof SlackInputError ? e.message : `Could not start: ${(e as Error).message}`);
+    }
+  };
+}

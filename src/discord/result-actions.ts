@@ -1,0 +1,116 @@
+// What a finished result offers, by reaction (🧵 🧱 🎞️ 📈) or by its buttons: re-run the inputs as
+// texture or reconstruction, or post the job's time-lapse or loss chart. Everything is answered
+// in the job's thread (or as a reply, where there is no thread).
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, type APIActionRowComponent, type APIComponentInMessageActionRow, type ButtonInteraction } from 'discord.js';
+import { visualRefusalText, visualText } from '../chat/format.ts';
+import { RERUN_REACTIONS, VISUAL_REACTIONS, type ResultVisual, type RerunReaction } from '../chat/reactions.ts';
+import type { JobRecord } from '../jobs/types.ts';
+import { logger } from '../log.ts';
+import type { DiscordContext } from './context.ts';
+import { describeError } from './discord-io.ts';
+import { readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
+import { mention } from './messages.ts';
+import { refuse } from './replies.ts';
+import { fitForUpload } from './upload-fit.ts';
+
+export const RESULT_PREFIX = 'stylize:result:';
+
+export type ResultAction = { kind: 'rerun'; rerun: RerunReaction } | { kind: 'visual'; visual: ResultVisual };
+
+const BUTTONS: readonly { id: string; label: string; emoji: string; action: ResultAction }[] = [
+  ...RERUN_REACTIONS.map((r) => ({ id: r.mode, label: r.mode === 'texture' ? 'Texture' : 'Reconstruct', emoji: r.unicode, action: { kind: 'rerun' as const, rerun: r } })),
+  ...VISUAL_REACTIONS.map((r) => ({ id: r.visual, label: r.visual === 'timelapse' ? 'Time-lapse' : 'Loss curve', emoji: r.unicode, action: { kind: 'visual' as const, visual: r.visual } })),
+];
+
+export function resultCustomId(action: string, jobId: string): string {
+  return `${RESULT_PREFIX}${action}:${jobId}`;
+}
+
+export function parseResultCustomId(customId: string): { action: ResultAction; jobId: string } | undefined {
+  if (!customId.startsWith(RESULT_PREFIX)) return undefined;
+  const [id, jobId] = customId.slice(RESULT_PREFIX.length).split(':');
+  const button = BUTTONS.find((b) => b.id === id);
+  return button && jobId ? { action: button.action, jobId } : undefined;
+}
+
+/** Texture 🧵, Reconstruct 🧱, Time-lapse 🎞️, Loss curve 📈 under a result. */
+export function resultButtons(jobId: string): APIActionRowComponent<APIComponentInMessageActionRow>[] {
+  const buttons = BUTTONS.map((b) => new ButtonBuilder().setCustomId(resultCustomId(b.id, jobId)).setLabel(b.label).setEmoji(b.emoji).setStyle(ButtonStyle.Secondary));
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON()];
+}
+
+function postChannel(meta: DiscordJobMeta): string {
+  return meta.postChannelId ?? meta.channelId;
+}
+
+/** Without a thread, answers reply to the result so they read as one conversation. */
+function replyTarget(meta: DiscordJobMeta): string | undefined {
+  return postChannel(meta) === meta.channelId ? meta.resultMessageId : undefined;
+}
+
+async function say(ctx: DiscordContext, meta: DiscordJobMeta, userId: string, content: string): Promise<void> {
+  try {
+    await ctx.io.send(postChannel(meta), { content: `${mention(userId)} ${content}`, mentionUsers: [userId], replyTo: replyTarget(meta) });
+  } catch (e) {
+    logger.warn({ err: describeError(e) }, 'could not answer a result action');
+  }
+}
+
+/** Queues the mode on the job's inputs; the tracker then posts the new job in the same thread. */
+export async function rerunFromResult(ctx: DiscordContext, job: JobRecord, meta: DiscordJobMeta, rerun: RerunReaction, userId: string): Promise<void> {
+  const postChannelId = postChannel(meta);
+  const childMeta: DiscordJobMeta = {
+    ...(meta.guildId ? { guildId: meta.guildId } : {}),
+    channelId: meta.channelId,
+    postChannelId,
+    ...(meta.replyMessageId ? { replyMessageId: meta.replyMessageId } : {}),
+    ...(meta.uploadLimitBytes ? { uploadLimitBytes: meta.uploadLimitBytes } : {}),
+  };
+  const result = ctx.jobs.rerun(
+    job.id,
+    rerun.mode,
+    {
+      platform: 'discord',
+      workspaceId: job.owner.workspaceId,
+      channelId: meta.channelId,
+      ...(postChannelId !== meta.channelId ? { threadId: postChannelId } : {}),
+      userId,
+    },
+    { discord: childMeta },
+  );
+  if (!result.ok) await say(ctx, meta, userId, `${rerun.unicode} could not queue ${rerun.label}: ${result.reason}`);
+}
+
+/** Posts the job's time-lapse (a GIF under the channel's upload limit) or loss chart in its thread. */
+export async function postVisual(ctx: DiscordContext, job: JobRecord, meta: DiscordJobMeta, visual: ResultVisual, userId: string): Promise<void> {
+  const maxBytes = meta.uploadLimitBytes ?? ctx.config.defaultUploadLimitBytes;
+  const made = visual === 'timelapse' ? await ctx.jobs.timelapse(job.id, { format: 'gif', maxBytes }) : await ctx.jobs.lossChart(job.id);
+  if (!made.ok) return say(ctx, meta, userId, visualRefusalText(visual, made.reason));
+  try {
+    // The GIF was made to fit; a chart is a PNG like a result, fitted the same way.
+    const file = visual === 'chart' ? (await fitForUpload(made.file.data, maxBytes, made.file.name.replace(/\.png$/, ''))).file : made.file;
+    await ctx.io.send(postChannel(meta), {
+      content: `${mention(userId)} ${visualText(visual, job.id)}`,
+      files: [file],
+      mentionUsers: [userId],
+      replyTo: replyTarget(meta),
+    });
+  } catch (e) {
+    logger.warn({ jobId: job.id, err: describeError(e) }, 'could not post a time-lapse or chart');
+  }
+}
+
+export async function runResultAction(ctx: DiscordContext, job: JobRecord, meta: DiscordJobMeta, action: ResultAction, userId: string): Promise<void> {
+  if (action.kind === 'rerun') await rerunFromResult(ctx, job, meta, action.rerun, userId);
+  else await postVisual(ctx, job, meta, action.visual, userId);
+}
+
+/** A result button: acknowledged at once (making a GIF can take longer than Discord waits), answered in the thread. */
+export async function handleResultButton(interaction: ButtonInteraction, ctx: DiscordContext): Promise<void> {
+  const parsed = parseResultCustomId(interaction.customId);
+  const job = parsed ? ctx.jobs.get(parsed.jobId) : undefined;
+  const meta = job ? readDiscordMeta(job) : undefined;
+  if (!parsed || !job || !meta) return refuse(interaction, 'This result is no longer known to the bot.');
+  await interaction.deferUpdate().catch(() => interaction.reply({ content: 'On it…', flags: MessageFlags.Ephemeral }));
+  await runResultAction(ctx, job, { ...meta, resultMessageId: meta.resultMessageId ?? interaction.message.id }, parsed.action, interaction.user.id);
+}
