@@ -1,6 +1,6 @@
 // What the job service needs from a queue: an order of waiting jobs and engines that run them.
 // LocalQueueBackend (local-queue.ts) keeps both in this process. A queue shared by several GPU
-// machines (Redis/BullMQ, a later issue) implements the same interface: the service keeps owning
+// machines (BullQueueBackend, bull-queue.ts, on Redis) implements the same interface: the service keeps owning
 // persistence, limits, settings and events, and only talks to the queue through these calls.
 import type { Progress } from '../engine/types.ts';
 import type { FairEntry } from './fair-order.ts';
@@ -15,6 +15,13 @@ export interface QueueHooks {
   progress(jobId: string, p: Progress): void;
   preview(jobId: string, iteration: number, png: Buffer): void;
   finish(jobId: string, outcome: EngineOutcome): void;
+  /**
+   * Shared queues: what to run, computed when the job is handed to the queue, without starting it
+   * (the machine that takes it may be another one). undefined: the job could not be planned and was ended.
+   */
+  payload(jobId: string): EngineJob | undefined;
+  /** Shared queues: the job started on some machine, resuming after `resumedAt` iterations (0: from the start). */
+  started(jobId: string, resumedAt: number): void;
   /** The waiting order changed: a job joined, left or started. */
   orderChanged(): void;
 }
@@ -34,6 +41,8 @@ export interface JobQueueBackend {
   waitingIds(): string[];
   readonly waitingCount: number;
   readonly runningCount: number;
+  /** Why no job can be queued right now (e.g. Redis is down); undefined when it can. */
+  unavailableReason(): string | undefined;
   /** Starts the engines and begins dispatching. */
   start(): Promise<void>;
   /** Stops dispatching and the engines; running jobs are settled as interrupted. */

@@ -23,6 +23,8 @@ export interface EngineJob {
   /** Total steps of the job, reported in progress events. */
   totalSteps: number;
   timeoutMs: number;
+  /** Shared queues: a single-scale stylize job, which another worker may resume from its checkpoint. */
+  resumable?: boolean;
 }
 
 /** A finished job: the pipeline's result (sheets: the size of the whole sheet, the last run's losses, iterations over all runs). */

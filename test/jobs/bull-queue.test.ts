@@ -1,0 +1,109 @@
+// The shared queue end to end: the real job service on Redis (a real redis-server), two
+// `npm run worker` processes, random weights, tiny images.
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PREFIX, QUEUE_NAME } from '../../src/jobs/bull-shared.ts';
+import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
+import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import { listenToWorkers, pidOf, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './bull-helpers.ts';
+import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
+
+let redis: TestRedis;
+let tmp: ReturnType<typeof tempDir>;
+let svc: LocalJobService;
+let rec: ReturnType<typeof recordEvents>;
+let inputs: JobInputs;
+let listener: Awaited<ReturnType<typeof listenToWorkers>>;
+let client: Redis;
+const workers: WorkerProcess[] = [];
+
+const fast = { size: 16, optimizer: 'adam', preset: 'seed' };
+const slow = { size: 32, steps: 400, optimizer: 'adam', preset: 'gatys' };
+
+function job(r: SubmitResult): JobRecord {
+  if (!r.ok) throw new Error(`refused: ${r.reason}`);
+  return r.job;
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  tmp = tempDir('bull');
+  const weights = await weightsFile(tmp.dir);
+  inputs = { content: await makePng(16, 16, 1), styles: [await makePng(16, 12, 2)] };
+  const env = workerEnv(redis.url, weights);
+  workers.push(...(await Promise.all([startWorker(env), startWorker(env)])));
+  listener = await listenToWorkers(redis.url);
+  client = new Redis(redis.url);
+  svc = createJobService({ dataDir: tmp.dir, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  rec = recordEvents(svc);
+  await svc.start();
+}, 120_000);
+
+afterAll(async () => {
+  await svc?.stop();
+  listener?.close();
+  client?.disconnect();
+  await Promise.all(workers.map((w) => w.stop()));
+  await redis?.close();
+  tmp?.remove();
+});
+
+describe('the shared queue on Redis with two worker processes', () => {
+  it('runs a job on a worker: started, progress, preview, result; nothing secret in Redis; the result is removed once delivered', async () => {
+    const j = job(svc.submit({ owner: owner('u1'), inputs, options: { ...fast, steps: 6, saveEvery: 2 }, meta: { token: 'SECRET-interaction-token' } }));
+    // The job as BullMQ holds it: only what the engine needs.
+    let data: string | null = null;
+    while (data === null) data = await client.hget(`${PREFIX}:${QUEUE_NAME}:${j.id}`, 'data');
+    expect(data).not.toContain('SECRET');
+    expect(data).not.toContain('u1');
+
+    const end = await rec.waitEnd(j.id);
+    expect(end.event.type).toBe('completed');
+    const events = rec.of(j.id);
+    const types = events.map((e) => e.type);
+    expect(types).toContain('started');
+    expect(types.filter((t) => t === 'completed')).toHaveLength(1);
+    const iterations = events.flatMap((e) => (e.type === 'progress' ? [e.iteration] : []));
+    expect(iterations.at(-1)).toBe(6);
+    expect(events.some((e) => e.type === 'preview')).toBe(true);
+    const done = end.event as Extract<JobEvent, { type: 'completed' }>;
+    expect(done.png.subarray(1, 4).toString()).toBe('PNG');
+    expect(svc.get(j.id)?.state).toBe('completed');
+    // Delivered: Redis lets go of the job and its checkpoint.
+    while ((await client.exists(`${PREFIX}:${QUEUE_NAME}:${j.id}`)) === 1) await new Promise((r) => setTimeout(r, 50));
+    expect(await client.exists(`${PREFIX}:checkpoint:${j.id}`)).toBe(0);
+  });
+
+  it('runs two jobs at once, one on each worker', async () => {
+    const a = job(svc.submit({ owner: owner('a'), inputs, options: { ...fast, steps: 30 } }));
+    const b = job(svc.submit({ owner: owner('b'), inputs, options: { ...fast, steps: 30 } }));
+    const [sa, sb] = await Promise.all([a, b].map((j) => listener.waitFor((m) => m.t === 'started' && m.id === j.id)));
+    expect(new Set([pidOf(sa), pidOf(sb)]).size).toBe(2);
+    expect(workers.map((w) => w.child.pid)).toEqual(expect.arrayContaining([pidOf(sa), pidOf(sb)]));
+    for (const j of [a, b]) expect((await rec.waitEnd(j.id)).event.type).toBe('completed');
+  });
+
+  it('cancels a job running on another machine, and the worker takes the next job', async () => {
+    const running = job(svc.submit({ owner: owner('c1'), inputs, options: slow }));
+    await rec.waitFor((e) => e.job.id === running.id && e.event.type === 'progress' && e.event.iteration >= 2);
+    expect(svc.cancel(running.id, { userId: 'c1', isAdmin: false })).toEqual({ ok: true });
+    const end = await rec.waitEnd(running.id);
+    expect(end.event).toEqual({ type: 'cancelled', by: 'c1' });
+    const last = Math.max(...rec.of(running.id).flatMap((e) => (e.type === 'progress' ? [e.iteration] : [])));
+    expect(last).toBeLessThan(400);
+    // Both engines free again: two more jobs complete.
+    const next = [job(svc.submit({ owner: owner('c2'), inputs, options: { ...fast, steps: 2 } })), job(svc.submit({ owner: owner('c3'), inputs, options: { ...fast, steps: 2 } }))];
+    for (const j of next) expect((await rec.waitEnd(j.id)).event.type).toBe('completed');
+  });
+
+  it('cancels a waiting job at once, and it never runs', async () => {
+    const blockers = ['w1', 'w2'].map((u) => job(svc.submit({ owner: owner(u), inputs, options: slow })));
+    const waiting = job(svc.submit({ owner: owner('w3'), inputs, options: { ...fast, steps: 2 } }));
+    expect(svc.cancel(waiting.id, { userId: 'w3', isAdmin: false })).toEqual({ ok: true });
+    expect((await rec.waitEnd(waiting.id)).event.type).toBe('cancelled');
+    for (const b of blockers) svc.cancel(b.id, { userId: 'admin', isAdmin: true });
+    for (const b of blockers) expect((await rec.waitEnd(b.id)).event.type).toBe('cancelled');
+    expect(listener.messages.some((m) => m.t === 'started' && m.id === waiting.id)).toBe(false);
+  });
+});
