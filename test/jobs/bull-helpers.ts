@@ -1,9 +1,10 @@
 // Shared by the Redis queue tests: `npm run worker` processes, and a listener on the workers'
-// events channel (to know which worker runs a job).
-import { spawn, type ChildProcess } from 'node:child_process';
+// events channel (to know which worker runs a job), and the job service in a process of its own.
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { EVENTS_CHANNEL, type QueueMessage } from '../../src/jobs/bull-shared.ts';
+import type { JobEvent, JobInputs, JobOwner } from '../../src/jobs/types.ts';
 
 const WORKER_MAIN = fileURLToPath(new URL('../../src/jobs/worker-main.ts', import.meta.url));
 
@@ -100,4 +101,64 @@ export async function listenToWorkers(redisUrl: string): Promise<{
 export function pidOf(m: QueueMessage): number {
   if (m.t !== 'started') throw new Error(`not a started message: ${m.t}`);
   return Number(/:(\d+)#/.exec(m.worker)?.[1]);
+}
+
+const HOST = fileURLToPath(new URL('./fixtures/queue-host.ts', import.meta.url));
+
+/** The job service in a process of its own (fixtures/queue-host.ts) on the shared queue, to kill and start again. */
+export class ServiceHost {
+  readonly child: ChildProcess;
+  readonly seen: Record<string, unknown>[] = [];
+  private readonly waiters: { pred: (m: Record<string, unknown>) => boolean; resolve: (m: Record<string, unknown>) => void }[] = [];
+  private ref = 0;
+
+  constructor(dataDir: string, weights: string, redisUrl: string) {
+    this.child = fork(HOST, [dataDir, weights], {
+      execArgv: ['--import', 'tsx'],
+      serialization: 'advanced',
+      env: { ...process.env, STYLIZE_REDIS_URL: redisUrl },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    this.child.on('message', (m: Record<string, unknown>) => {
+      this.seen.push(m);
+      for (const w of [...this.waiters]) {
+        if (!w.pred(m)) continue;
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    });
+  }
+
+  wait(pred: (m: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+    const seen = this.seen.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`service host: timed out after ${this.seen.length} messages`)), timeoutMs);
+      this.waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
+    });
+  }
+
+  waitEvent(jobId: string, pred: (e: JobEvent) => boolean): Promise<Record<string, unknown>> {
+    return this.wait((m) => m.type === 'event' && m.jobId === jobId && pred(m.event as JobEvent));
+  }
+
+  of(jobId: string): JobEvent[] {
+    return this.seen.filter((m) => m.type === 'event' && m.jobId === jobId).map((m) => m.event as JobEvent);
+  }
+
+  async submit(o: JobOwner, inputs: JobInputs, options: Record<string, unknown>): Promise<string> {
+    const ref = ++this.ref;
+    this.child.send({ type: 'submit', ref, owner: o, inputs, options });
+    const m = await this.wait((x) => x.type === 'submitted' && x.ref === ref);
+    const result = m.result as { ok: boolean; jobId: string; reason?: string };
+    if (!result.ok) throw new Error(`refused: ${result.reason}`);
+    return result.jobId;
+  }
+
+  kill(): Promise<void> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    const exited = new Promise<void>((r) => this.child.once('exit', () => r()));
+    this.child.kill('SIGKILL');
+    return exited;
+  }
 }
