@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { runPipeline } from '../engine/pipeline.ts';
 import { runSheetJob } from '../engine/sheet/job.ts';
+import type { CellRun } from '../engine/sheet/report.ts';
 import { selectBackend } from '../engine/backend.ts';
 import { createVgg, type Vgg } from '../engine/vgg.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
@@ -15,7 +16,14 @@ type InitMessage = Extract<ToWorker, { type: 'init' }>;
 type RunMessage = Extract<ToWorker, { type: 'run' }>;
 
 let vgg: Vgg | undefined;
-let current: { jobId: string; abort: AbortController } | undefined;
+interface CurrentJob {
+  jobId: string;
+  abort: AbortController;
+  /** With checkpoints on: the latest iteration's image, for a checkpoint at shutdown. */
+  latest?: { iteration: number; png: Buffer };
+}
+
+let current: CurrentJob | undefined;
 
 // The parent is gone (it crashed or was killed): nobody is left to work for.
 const parentGone = () => process.exit(0);
@@ -52,10 +60,11 @@ async function run(msg: RunMessage): Promise<void> {
     return;
   }
   const abort = new AbortController();
-  current = { jobId: msg.jobId, abort };
+  const job: CurrentJob = { jobId: msg.jobId, abort };
+  current = job;
   const { jobId } = msg;
   try {
-    const done = msg.sheet ? await runSheet(msg, msg.sheet, vgg, abort.signal) : await runStylize(msg, vgg, abort.signal);
+    const done = msg.sheet ? await runSheet(msg, msg.sheet, vgg, abort.signal) : await runStylize(msg, vgg, abort.signal, job);
     send({ type: 'done', jobId, ...done });
   } catch (e) {
     send({ type: 'error', jobId, message: messageOf(e), cancelled: abort.signal.aborted });
@@ -66,17 +75,24 @@ async function run(msg: RunMessage): Promise<void> {
   }
 }
 
-async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal): Promise<Completed> {
+async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal, job: CurrentJob): Promise<Completed> {
   const { jobId } = msg;
+  const every = msg.options.saveEvery;
+  // With checkpoints on, the pipeline hands over every iteration's image (one PNG encode each, small
+  // next to an iteration) and only every `every`-th goes to the parent as a preview: a shutdown can
+  // then save the very iteration the job reached, not the last preview.
   const r = await runPipeline({
     content: msg.content,
     styles: msg.styles,
     initImage: msg.initImage,
-    options: msg.options,
+    options: msg.checkpoints ? { ...msg.options, saveEvery: 1 } : msg.options,
     vgg,
     signal,
     onProgress: (progress) => send({ type: 'progress', jobId, progress }),
-    onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
+    onPreview: (iteration, png) => {
+      if (msg.checkpoints) job.latest = { iteration, png };
+      if (!msg.checkpoints || (every > 0 && iteration % every === 0)) send({ type: 'preview', jobId, iteration, png });
+    },
   });
   return { png: r.png, width: r.width, height: r.height, losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs };
 }
@@ -93,6 +109,8 @@ async function runSheet(msg: RunMessage, sheet: SheetSpec, vgg: Vgg, signal: Abo
     vgg,
     signal,
     onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+    finishedRuns: new Map((msg.sheetRuns ?? []).map((d) => [d.run, { png: d.png, run: JSON.parse(d.runJson) as CellRun }])),
+    onRunDone: (run, png, cellRun) => send({ type: 'sheetRun', jobId, run, png, runJson: JSON.stringify(cellRun) }),
   });
   const runs = r.json.cells.filter((c) => c.type === 'run');
   return {
@@ -118,11 +136,20 @@ process.on('message', (msg: ToWorker) => {
     case 'cancel':
       if (current?.jobId === msg.jobId) current.abort.abort();
       return;
+    case 'checkpoint': {
+      const latest = current?.jobId === msg.jobId ? current.latest : undefined;
+      send({ type: 'checkpoint', jobId: msg.jobId, ...latest });
+      return;
+    }
   }
 });
 
 // The IPC channel closes when the parent exits, even by SIGKILL: do not outlive it.
 process.on('disconnect', () => process.exit(0));
+
+// Ctrl-C reaches the whole process group, and systemd's default KillMode SIGTERMs every process of
+// the unit: the parent asks for a checkpoint first and then ends this process itself.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
 
 process.on('unhandledRejection', (e) => {
   logger.error({ err: messageOf(e) }, 'engine worker: unhandled rejection');

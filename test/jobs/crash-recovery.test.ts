@@ -122,11 +122,12 @@ it('loses nothing when the queue process is killed with SIGKILL mid-job', async 
   for (const id of [interrupted, ...queued]) expect(second.of(id).at(-1), JSON.stringify(second.of(id).at(-1))).toMatchObject({ type: 'completed', png: expect.any(Number) });
 
   const resumed = second.of(interrupted);
-  expect(resumed.slice(0, 2)).toEqual([{ type: 'resumed' }, { type: 'started' }]);
+  expect(resumed.slice(0, 2)).toMatchObject([{ type: 'resumed', from: { source: 'preview' } }, { type: 'started' }]);
   // It went on from its last preview, not from scratch, and still counts to the job's 60 steps.
   const iterations = resumed.flatMap((e) => (e.type === 'progress' ? [e.iteration] : []));
   expect(checkpoint).toBeGreaterThanOrEqual(10);
   expect(iterations[0]).toBeGreaterThanOrEqual(checkpoint - 5);
+  expect(iterations[0]).toBe((resumed[0] as Extract<JobEvent, { type: 'resumed' }>).from?.iteration);
   expect(iterations[0]).toBeGreaterThanOrEqual(10);
   expect(iterations.at(-1)).toBe(60);
   expect(resumed.find((e) => e.type === 'progress')).toMatchObject({ steps: 60 });

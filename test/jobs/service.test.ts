@@ -159,7 +159,9 @@ describe('job service with a real engine worker', () => {
     expect(svc.rerun(firstJob.id, 'texture', owner('u9'))).toMatchObject({ ok: false, reason: expect.stringContaining('were deleted') });
     await rec.waitEnd(queued.id);
     const resumed = rec.of(interrupted.id);
-    expect(resumed.slice(0, 2)).toEqual([{ type: 'resumed' }, { type: 'started' }]);
+    expect(resumed.slice(0, 2)).toMatchObject([{ type: 'resumed', from: { source: 'preview' } }, { type: 'started' }]);
+    const from = (resumed[0] as Extract<JobEvent, { type: 'resumed' }>).from!.iteration;
+    expect(progressOf(resumed)[0]).toBe(from); // the iteration it was told it resumes from
     expect(resumed.at(-1)?.type).toBe('completed');
     expect(progressOf(resumed)[0]).toBeGreaterThanOrEqual(5); // from its last preview, not from scratch
     expect(progressOf(resumed).at(-1)).toBe(25);
