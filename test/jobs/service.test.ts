@@ -3,6 +3,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { StylizeMetrics } from '../../src/ops/metrics.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 
@@ -11,11 +12,12 @@ let weights: string;
 let svc: LocalJobService;
 let rec: ReturnType<typeof recordEvents>;
 let inputs: JobInputs;
+const metrics = new StylizeMetrics();
 const fast = { size: 16, optimizer: 'adam', preset: 'seed' };
 /** Slow enough per iteration (full Gatys layers at 48 px) to act on a job while it runs. */
 const slow = { size: 48, steps: 300, optimizer: 'adam', preset: 'gatys' };
 
-const config = () => ({ dataDir: tmp.dir, weightsPath: weights, backend: 'wasm', wasmThreads: 1 });
+const config = () => ({ dataDir: tmp.dir, weightsPath: weights, backend: 'wasm', wasmThreads: 1, metrics });
 
 function job(r: SubmitResult): JobRecord {
   if (!r.ok) throw new Error(`refused: ${r.reason}`);
@@ -130,6 +132,9 @@ describe('job service with a real engine worker', () => {
     expect(svc.get(victim.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('SIGKILL') });
     expect((await rec.waitEnd(next.id)).event.type).toBe('completed');
     expect(svc.workerPids()[0]).not.toBe(pid);
+    const counted = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values;
+    expect((await counted('stylize_engine_restarts_total'))[0].value).toBe(1);
+    expect(await counted('stylize_jobs_failed_total')).toContainEqual(expect.objectContaining({ labels: { platform: 'discord', mode: 'transfer' }, value: 1 }));
   });
 
   it("stops a job at the workspace's time limit and goes on", async () => {
