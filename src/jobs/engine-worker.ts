@@ -279,7 +279,7 @@ export class EngineWorker {
     // The worker ignores SIGTERM/SIGINT (see worker.ts) and exits when its IPC channel closes, at
     // its next iteration; a long iteration is cut short: the checkpoint is already taken.
     if (child.connected) child.disconnect();
-    const timer = setTimeout(() => this.kill(child), opts.checkpointWithinMs !== undefined ? 500 : 3000);
+    const timer = setTimeout(() => this.kill(child), 1000);
     await exited;
     clearTimeout(timer);
   }
