@@ -88,6 +88,29 @@ describe('results that survive a restart', () => {
     await svc.stop();
   }, 120_000);
 
+  it('keeps a sheet result with its summary and report until confirmed, too', async () => {
+    const dir = path.join(tmp.dir, 'sheet');
+    let svc = open(dir);
+    let rec = recordEvents(svc);
+    await svc.start();
+    const j = job(svc.submit({ owner: owner('a'), sheet: { kind: 'texture', layers: ['conv_1'] }, inputs: { styles: inputs.styles }, options: { size: 16, steps: 1 } }));
+    const done = (await rec.waitEnd(j.id)).event as Extract<JobEvent, { type: 'completed' }>;
+    expect(done.type).toBe('completed');
+    await svc.stop();
+
+    svc = open(dir);
+    rec = recordEvents(svc);
+    await svc.start();
+    const again = (await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'completed')).event as Extract<JobEvent, { type: 'completed' }>;
+    expect(again.png.equals(done.png)).toBe(true);
+    expect(again.summary).toBe(done.summary);
+    expect(again.report).toEqual(done.report);
+    // Its kept runs went with the completion.
+    expect(rows(dir, 'SELECT count(*) AS n FROM job_sheet_runs WHERE job_id = ?', j.id)).toEqual([{ n: 0 }]);
+    svc.confirmDelivered(j.id);
+    await svc.stop();
+  }, 120_000);
+
   it('upgrades a schema 2 database in place (checkpoints keep their rows and gain a source)', async () => {
     const dir = path.join(tmp.dir, 'schema2');
     const svc = open(dir);
