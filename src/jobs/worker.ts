@@ -21,6 +21,23 @@ interface CurrentJob {
   abort: AbortController;
   /** With checkpoints on: the latest iteration's image, for a checkpoint at shutdown. */
   latest?: { iteration: number; png: Buffer };
+  /** The latest iteration reported; its image may still be being encoded. */
+  reached?: number;
+}
+
+/** How long a checkpoint request waits for the image of the iteration last reported. */
+const CHECKPOINT_CATCH_UP_MS = 1500;
+
+/**
+ * The image of the last iteration reported (or a later one): progress for an iteration goes out
+ * before its PNG is encoded, so the latest encoded image can be one behind at the moment of asking.
+ */
+async function checkpointOf(job: CurrentJob | undefined): Promise<CurrentJob['latest']> {
+  const target = job?.reached;
+  if (!job || !target) return job?.latest;
+  const deadline = Date.now() + CHECKPOINT_CATCH_UP_MS;
+  while ((job.latest?.iteration ?? -1) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return job.latest;
 }
 
 let current: CurrentJob | undefined;
@@ -88,7 +105,10 @@ async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal, job: C
     options: msg.checkpoints ? { ...msg.options, saveEvery: 1 } : msg.options,
     vgg,
     signal,
-    onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+    onProgress: (progress) => {
+      if (msg.checkpoints) job.reached = progress.iteration;
+      send({ type: 'progress', jobId, progress });
+    },
     onPreview: (iteration, png) => {
       if (msg.checkpoints) job.latest = { iteration, png };
       if (!msg.checkpoints || (every > 0 && iteration % every === 0)) send({ type: 'preview', jobId, iteration, png });
@@ -136,11 +156,9 @@ process.on('message', (msg: ToWorker) => {
     case 'cancel':
       if (current?.jobId === msg.jobId) current.abort.abort();
       return;
-    case 'checkpoint': {
-      const latest = current?.jobId === msg.jobId ? current.latest : undefined;
-      send({ type: 'checkpoint', jobId: msg.jobId, ...latest });
+    case 'checkpoint':
+      void checkpointOf(current?.jobId === msg.jobId ? current : undefined).then((latest) => send({ type: 'checkpoint', jobId: msg.jobId, ...latest }));
       return;
-    }
   }
 });
 

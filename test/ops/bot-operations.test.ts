@@ -176,6 +176,7 @@ describe('the bot process', () => {
     // Previews (the crash-resume points) every 10 % = 30 steps; the checkpoint is wherever it stood.
     const { jobId, threadId } = await stylize([{ name: 'steps', type: T.Integer, value: 300 }]);
     await until(() => first.logs().length > 0 && fake.requests.some((r) => inThread(threadId)(r) && /step (1[3-9]|[2-9]\d)\//.test(String(body(r).content))), 'progress past step 12', 90_000);
+    const shown = Math.max(...fake.requests.filter(inThread(threadId)).map((r) => Number(/step (\d+)\//.exec(String(body(r).content))?.[1] ?? 0)));
     const signalled = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -184,7 +185,10 @@ describe('the bot process', () => {
     const saved = first.logs().find((l) => l.msg === 'checkpoint saved' && l.job === jobId);
     expect(saved, first.output().slice(-3000)).toBeDefined();
     const checkpoint = Number(saved!.iteration);
+    // The iteration it had reached when the signal came (the progress shown was past 12), not the last preview (0 or a multiple of 30).
     expect(checkpoint).toBeGreaterThan(12);
+    expect(checkpoint % 30).not.toBe(0);
+    expect(checkpoint).toBeGreaterThanOrEqual(shown);
     expect(resultPosts(threadId)).toHaveLength(0);
 
     const second = startBot(env);
@@ -224,9 +228,19 @@ describe('the bot process', () => {
     await until(async () => (await get(port, '/readyz')).status === 200, 'ready', 90_000);
     await new Promise((r) => setTimeout(r, 1500));
     expect(resultPosts(threadId)).toHaveLength(1);
-    // A second signal does not wait for the graceful stop: 128 + SIGTERM's number.
+
+    // A second signal does not wait for the graceful stop. Make the stop slow: a progress edit
+    // rate-limited for 8 s keeps the Discord adapter busy while it closes.
+    const long = await stylize([{ name: 'steps', type: T.Integer, value: 300 }]);
+    await until(() => fake.requests.some((r) => inThread(long.threadId)(r) && /step \d+\//.test(String(body(r).content))), 'progress', 60_000);
+    fake.rateLimitNext('PATCH', new RegExp(`^/channels/${long.threadId}/messages/`), 1, 8);
+    await fake.waitFor((r) => r.method === 'PATCH' && r.status === 429, 20_000, 'a rate-limited edit');
     third.child.kill('SIGTERM');
+    await until(() => third.logs().some((l) => l.msg === 'shutting down'), 'the graceful stop to begin', 10_000);
+    const secondSignalAt = Date.now();
     third.child.kill('SIGTERM');
-    expect(await third.exited).toBe(143);
+    expect(await third.exited).toBe(143); // 128 + SIGTERM's number
+    expect(Date.now() - secondSignalAt).toBeLessThan(2000);
+    expect(third.logs().some((l) => l.msg === 'stopped')).toBe(false);
   }, 300_000);
 });
