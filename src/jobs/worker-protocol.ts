@@ -17,7 +17,8 @@ export interface EngineJob {
   initImage?: Buffer;
   /**
    * Keep the current image of every iteration (encoded) so a checkpoint can be asked for at any
-   * time; previews are still reported every options.saveEvery. Single-scale stylize jobs only.
+   * time; previews are still reported every options.saveEvery. Single-scale stylize jobs only. On
+   * the fastest backend the checkpoint is the latest preview instead (see worker.ts).
    */
   checkpoints?: boolean;
   /** Sheets resuming: the runs finished before the restart. */

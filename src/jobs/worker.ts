@@ -16,6 +16,14 @@ type InitMessage = Extract<ToWorker, { type: 'init' }>;
 type RunMessage = Extract<ToWorker, { type: 'run' }>;
 
 let vgg: Vgg | undefined;
+let backendName: string | undefined;
+
+/**
+ * Backends whose iterations can be as fast as a PNG encode (the pipeline encodes previews one after
+ * the other, so faster iterations would pile up images in memory): their checkpoint is the latest
+ * preview instead of the current iteration.
+ */
+const FAST_BACKENDS = new Set(['native-gpu']);
 interface CurrentJob {
   jobId: string;
   abort: AbortController;
@@ -58,6 +66,7 @@ function messageOf(e: unknown): string {
 async function init(msg: InitMessage): Promise<void> {
   try {
     const backend = await selectBackend(msg.backend, { wasmThreads: msg.wasmThreads });
+    backendName = backend;
     const weights = await loadVggWeights(msg.weightsPath);
     vgg = createVgg(weights);
     send({ type: 'ready', backend });
@@ -96,22 +105,23 @@ async function runStylize(msg: RunMessage, vgg: Vgg, signal: AbortSignal, job: C
   const { jobId } = msg;
   const every = msg.options.saveEvery;
   // With checkpoints on, the pipeline hands over every iteration's image (one PNG encode each, small
-  // next to an iteration) and only every `every`-th goes to the parent as a preview: a shutdown can
-  // then save the very iteration the job reached, not the last preview.
+  // next to an iteration on the slower backends) and only every `every`-th goes to the parent as a
+  // preview: a shutdown can then save the very iteration the job reached, not the last preview.
+  const eachIteration = Boolean(msg.checkpoints) && !FAST_BACKENDS.has(backendName ?? '');
   const r = await runPipeline({
     content: msg.content,
     styles: msg.styles,
     initImage: msg.initImage,
-    options: msg.checkpoints ? { ...msg.options, saveEvery: 1 } : msg.options,
+    options: eachIteration ? { ...msg.options, saveEvery: 1 } : msg.options,
     vgg,
     signal,
     onProgress: (progress) => {
-      if (msg.checkpoints) job.reached = progress.iteration;
+      if (eachIteration) job.reached = progress.iteration;
       send({ type: 'progress', jobId, progress });
     },
     onPreview: (iteration, png) => {
       if (msg.checkpoints) job.latest = { iteration, png };
-      if (!msg.checkpoints || (every > 0 && iteration % every === 0)) send({ type: 'preview', jobId, iteration, png });
+      if (!eachIteration || (every > 0 && iteration % every === 0)) send({ type: 'preview', jobId, iteration, png });
     },
   });
   return { png: r.png, width: r.width, height: r.height, losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs };
