@@ -206,7 +206,7 @@ describe('the bot process', () => {
     console.log(`SIGTERM → exit in ${shutdownMs} ms, checkpoint at step ${checkpoint}`);
   }, 300_000);
 
-  it('kill -9 after a job completed but before its result was posted: the restarted bot posts it once', async () => {
+  it('kill -9 after a job completed but before its result was posted: the restarted bot posts it once; during a stop, commands are refused and a second signal exits at once', async () => {
     const dataDir = path.join(dir, 'data-crash');
     const port = await freePort();
     const crashing = startBot(botEnv(dataDir, port, { STYLIZE_TEST_CRASH_AFTER_COMPLETION: '1' }));
@@ -229,14 +229,19 @@ describe('the bot process', () => {
     await new Promise((r) => setTimeout(r, 1500));
     expect(resultPosts(threadId)).toHaveLength(1);
 
-    // A second signal does not wait for the graceful stop. Make the stop slow: a progress edit
-    // rate-limited for 8 s keeps the Discord adapter busy while it closes.
+    // The stop is held up (a progress edit rate-limited for 8 s keeps the Discord adapter busy while
+    // it closes): a command meanwhile is refused, and a second signal does not wait for the end.
     const long = await stylize([{ name: 'steps', type: T.Integer, value: 300 }]);
     await until(() => fake.requests.some((r) => inThread(long.threadId)(r) && /step \d+\//.test(String(body(r).content))), 'progress', 60_000);
     fake.rateLimitNext('PATCH', new RegExp(`^/channels/${long.threadId}/messages/`), 1, 8);
     await fake.waitFor((r) => r.method === 'PATCH' && r.status === 429, 20_000, 'a rate-limited edit');
     third.child.kill('SIGTERM');
     await until(() => third.logs().some((l) => l.msg === 'shutting down'), 'the graceful stop to begin', 10_000);
+    // A command that arrives while the bot stops is told to come back.
+    const content = await attachment('late.png', 3);
+    const late = fake.slashCommand('stylize', [{ name: 'content', type: T.Attachment, value: content.id }, { name: 'mode', type: T.String, value: 'reconstruct' }], { user: fake.bob }, [content]);
+    const refusal = await fake.waitFor((r) => r.method === 'POST' && r.path === `/webhooks/${fake.appId}/${late.token}`, 10_000, 'the refusal');
+    expect(String(body(refusal).content)).toBe('the bot is restarting, try again in a minute');
     const secondSignalAt = Date.now();
     third.child.kill('SIGTERM');
     expect(await third.exited).toBe(143); // 128 + SIGTERM's number
