@@ -12,8 +12,15 @@ export type QueueEntry = FairEntry;
 export interface QueueHooks {
   /** An engine is free for this job: mark it running and return what to run (undefined: skip it). */
   prepare(jobId: string): EngineJob | undefined;
-  progress(jobId: string, p: Progress): void;
+  /** backend: the tfjs backend of the engine running it, when known (metrics). */
+  progress(jobId: string, p: Progress, backend?: string): void;
   preview(jobId: string, iteration: number, png: Buffer): void;
+  /** Taken at a graceful stop: the job resumes from here at the next start. */
+  checkpoint(jobId: string, iteration: number, png: Buffer): void;
+  /** A sheet's run finished: a restart continues after it. */
+  sheetRun(jobId: string, run: number, png: Buffer, runJson: string): void;
+  /** An engine process died and is being restarted (metrics). */
+  engineRestarted(): void;
   finish(jobId: string, outcome: EngineOutcome): void;
   /** The waiting order changed: a job joined, left or started. */
   orderChanged(): void;
@@ -34,8 +41,13 @@ export interface JobQueueBackend {
   waitingIds(): string[];
   readonly waitingCount: number;
   readonly runningCount: number;
+  /** Engines started and able to take a job (readiness). */
+  readonly readyEngines: number;
   /** Starts the engines and begins dispatching. */
   start(): Promise<void>;
-  /** Stops dispatching and the engines; running jobs are settled as interrupted. */
-  stop(): Promise<void>;
+  /**
+   * Stops dispatching and the engines; running jobs are settled as interrupted. With
+   * checkpointWithinMs, each running job is first asked for a checkpoint (hooks.checkpoint).
+   */
+  stop(opts?: { checkpointWithinMs?: number }): Promise<void>;
 }
