@@ -1,51 +1,13 @@
 // `npm start` as a user runs it: a real process, configured only through the environment.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { baseEnv, freePort, startMain, until } from './helpers/bot-process.ts';
 import { FakeSlack, HttpTransport, SlackRequests } from './helpers/fake-slack/index.ts';
 import { writeRandomWeightsFile } from './helpers/random-weights.ts';
 
-const root = path.resolve(import.meta.dirname, '..');
-// The child runs in a scratch directory (so no developer .env is read): point --import at tsx itself.
-const TSX = pathToFileURL(path.join(root, 'node_modules/tsx/dist/loader.mjs')).href;
 const SECRET = 'main-test-signing-secret';
-
-/** Only these variables reach the child: a developer's own tokens must not leak into the test. */
-function baseEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, STYLIZE_LOG_LEVEL: 'info', STYLIZE_WASM_THREADS: '1', ...extra };
-}
-
-function startMain(env: NodeJS.ProcessEnv, cwd: string): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', TSX, path.join(root, 'src/main.ts')], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => out, exited };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function until<T>(probe: () => T | undefined | false, what: string, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterAll(async () => {

@@ -86,3 +86,13 @@ export function jobProgressText(job: JobView, p: Parameters<typeof progressText>
 export function cancelHint(): string {
   return `React ${CANCEL_REACTION.unicode} to cancel.`;
 }
+
+/** What a job recovered after a restart says in its progress message. */
+export function resumedText(event: { from?: { iteration: number; source: 'checkpoint' | 'preview' }; runsDone?: number }, runs?: number): string {
+  if (event.runsDone !== undefined && event.runsDone > 0) {
+    return `Resumed after a restart at run ${event.runsDone + 1}${runs ? ` of ${runs}` : ''} (the runs before it were kept).`;
+  }
+  if (event.from?.source === 'checkpoint') return `Resumed after a restart from its checkpoint at step ${event.from.iteration}.`;
+  if (event.from) return `Resumed after a restart from its last preview, at step ${event.from.iteration}.`;
+  return 'Resumed after a restart.';
+}

@@ -1,10 +1,11 @@
 // The Discord client: gateway intents, interaction and reaction dispatch, and the job tracker that
 // turns job events into messages. No privileged intents: slash commands bring their own data,
 // reactions come through the (unprivileged) reaction intents.
-import { Client, Events, GatewayDispatchEvents, GatewayIntentBits, Partials, type GatewayMessageReactionAddDispatchData, type Interaction } from 'discord.js';
+import { Client, Events, GatewayDispatchEvents, Status, GatewayIntentBits, Partials, type GatewayMessageReactionAddDispatchData, type Interaction } from 'discord.js';
 import { commands } from '../../commands/discord/index.ts';
 import type { JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
+import type { ChatMetrics } from '../ops/metrics.ts';
 import { handleCancelButton } from './cancel-button.ts';
 import { discordConfigFromEnv, type DiscordConfig } from './config.ts';
 import type { DiscordContext } from './context.ts';
@@ -26,10 +27,14 @@ export interface StartDiscordOptions {
   config?: Partial<DiscordConfig>;
   /** How long to wait for the gateway to become ready. */
   readyTimeoutMs?: number;
+  /** Where to count API errors and rate limits (the bot's /metrics). */
+  metrics?: ChatMetrics;
 }
 
 export interface DiscordBot {
   client: Client<true>;
+  /** The gateway session is up (readiness). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -86,7 +91,14 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
     handleReaction(data, ctx, client).catch((e: unknown) => logger.error({ err: describeError(e) }, 'reaction handler failed'));
   });
   client.on(Events.Error, (e) => logger.error({ err: describeError(e) }, 'discord client error'));
-  client.rest.on('rateLimited', (info) => logger.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit'));
+  client.rest.on('rateLimited', (info) => {
+    opts.metrics?.chatRateLimited('discord');
+    logger.debug({ route: info.route, retryAfter: info.retryAfter }, 'discord rate limit');
+  });
+  // 429s are counted as rate limits above (discord.js retries them), not as errors.
+  client.rest.on('response', (_request, response) => {
+    if (response.status >= 400 && response.status !== 429) opts.metrics?.chatApiError('discord');
+  });
 
   const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
   // Job events may arrive before the gateway is up (jobs resumed at start-up): REST works already.
@@ -111,9 +123,12 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
   }
   logger.info({ user: client.user?.tag, guilds: client.guilds.cache.size }, 'Discord bot ready');
 
+  let stopped = false;
   return {
     client: client as Client<true>,
+    connected: () => !stopped && client.isReady() && client.ws.status === Status.Ready,
     async stop() {
+      stopped = true;
       await tracker.stop();
       await client.destroy();
     },

@@ -4,7 +4,7 @@
 // calls run one after another on their own promise chain. Where the messages go is persisted in the
 // job's meta, so a restarted bot finds them again.
 import type { APIMessage } from 'discord.js';
-import { jobTitle, queuedText } from '../chat/format.ts';
+import { jobTitle, queuedText, resumedText } from '../chat/format.ts';
 import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
@@ -144,10 +144,12 @@ export class JobTracker {
         t.live.status = 'Started…';
         this.touch(t);
         break;
-      case 'resumed':
-        t.live = { status: 'Resumed after a restart…' };
+      case 'resumed': {
+        const text = resumedText(event);
+        t.live = { status: text, note: text };
         this.touch(t);
         break;
+      }
       case 'progress':
         t.live.progress = event;
         this.touch(t);
@@ -381,7 +383,11 @@ export class JobTracker {
    */
   private async deliver(t: Tracked, event: Extract<JobEvent, { type: 'completed' }>): Promise<void> {
     const meta = t.meta!;
-    if (meta.delivered) return;
+    if (meta.delivered) {
+      // Posted before a restart that came before the service heard of it.
+      this.deps.jobs.confirmDelivered(t.job.id);
+      return;
+    }
     const user = t.job.owner.userId;
     let limit = this.uploadLimit(t);
     let attempt = 0;
@@ -403,10 +409,12 @@ export class JobTracker {
         meta.delivered = true;
         this.rememberMessage(m.id, t.job.id);
         this.persist(t);
+        this.deps.jobs.confirmDelivered(t.job.id);
         break;
       } catch (e) {
         if (e instanceof UploadTooLargeError) {
           await this.sendQuietly(t, `${mention(user)} the result is too large to upload here.\n${jobTag(t.job.id)}`, [user]);
+          this.deps.jobs.confirmDelivered(t.job.id);
           return;
         }
         if (isTooLarge(e) && size > 0) {
@@ -424,6 +432,8 @@ export class JobTracker {
             continue;
           }
           this.log.error({ jobId: t.job.id, err: describeError(e) }, 'cannot post the result here');
+          // Trying again after a restart would fail the same way.
+          this.deps.jobs.confirmDelivered(t.job.id);
           return;
         }
         attempt++;

@@ -38,6 +38,8 @@ export type ProgressEvent = Extract<JobEvent, { type: 'progress' }>;
 export interface LiveState {
   status: string;
   progress?: ProgressEvent;
+  /** Stays under the progress once it comes (e.g. where a resumed job went on from). */
+  note?: string;
 }
 
 function header(job: JobRecord): string {
@@ -47,7 +49,8 @@ function header(job: JobRecord): string {
 
 export function progressMessage(job: JobRecord, live: LiveState): string {
   const body = live.progress ? jobProgressText(job, live.progress) : live.status;
-  return [header(job), body, `-# ${cancelHint()} Or press Cancel.`, jobTag(job.id)].join('\n');
+  const note = live.note && live.note !== body ? [`-# ↻ ${live.note}`] : [];
+  return [header(job), body, ...note, `-# ${cancelHint()} Or press Cancel.`, jobTag(job.id)].join('\n');
 }
 
 export function finishedProgressMessage(job: JobRecord, event: Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>): string {

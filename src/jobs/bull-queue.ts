@@ -21,6 +21,7 @@ import {
   cancelKey,
   checkpointKey,
   connectRedis,
+  sheetRunsKey,
   EVENTS_CHANNEL,
   PREFIX,
   QUEUE_NAME,
@@ -31,7 +32,7 @@ import {
 import { BullWorkerPool, type BullJobData } from './bull-worker-pool.ts';
 import type { EngineWorkerConfig } from './engine-worker.ts';
 import { FairOrder } from './fair-order.ts';
-import type { JobQueueBackend, QueueEntry, QueueHooks } from './queue-backend.ts';
+import type { JobQueueBackend, QueueEntry, QueueHooks, ResumedAt } from './queue-backend.ts';
 import { redactRedisUrl, redactSecretIn } from './redis-url.ts';
 import { fromWire, toWire } from './wire.ts';
 import type { EngineOutcome } from './worker-protocol.ts';
@@ -126,6 +127,11 @@ export class BullQueueBackend implements JobQueueBackend {
     return this.order.runningCount;
   }
 
+  /** This process's own engines that are ready (the other machines' are not counted). */
+  get readyEngines(): number {
+    return this.stopped ? 0 : (this.pool?.readyEngines ?? 0);
+  }
+
   /** Engine process ids of this process's own engines. */
   workerPids(): (number | undefined)[] {
     return this.pool?.pids ?? [];
@@ -143,10 +149,11 @@ export class BullQueueBackend implements JobQueueBackend {
     if (this.pool && (await this.pool.start()) === 0) throw new Error('the engine could not start (see the log)');
   }
 
-  async stop(): Promise<void> {
+  /** Jobs on other machines go on; this process's own running jobs checkpoint (if asked) and go back to the queue. */
+  async stop(opts: { checkpointWithinMs?: number } = {}): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    await this.pool?.stop();
+    await this.pool?.stop(opts);
     await this.queue.close().catch(() => undefined);
     this.sub.disconnect();
     this.redis.disconnect();
@@ -196,19 +203,20 @@ export class BullQueueBackend implements JobQueueBackend {
       void this.collect();
       return;
     }
-    if (!this.noteAttempt(msg.id, msg.attempt, msg.offset)) return;
-    if (msg.t === 'progress') hooks.progress(msg.id, msg.p as Progress);
+    const resumed = msg.t === 'started' ? msg.resumed : msg.offset > 0 ? { iteration: msg.offset } : {};
+    if (!this.noteAttempt(msg.id, msg.attempt, resumed)) return;
+    if (msg.t === 'progress') hooks.progress(msg.id, msg.p as Progress, msg.backend);
     else if (msg.t === 'preview') hooks.preview(msg.id, msg.iteration, Buffer.from(msg.png, 'base64'));
   }
 
   /** Records the start of an attempt the first time any of its messages arrives; false for a stale attempt. */
-  private noteAttempt(id: string, attempt: number, offset: number): boolean {
+  private noteAttempt(id: string, attempt: number, resumed: ResumedAt): boolean {
     const seen = this.attempts.get(id) ?? -1;
     if (attempt < seen) return false;
     if (attempt === seen) return true;
     this.attempts.set(id, attempt);
     this.order.start(id);
-    this.hooks?.started(id, offset);
+    this.hooks?.started(id, resumed);
     this.hooks?.orderChanged();
     return true;
   }
@@ -245,7 +253,7 @@ export class BullQueueBackend implements JobQueueBackend {
       this.hooks?.orderChanged();
     }
     // Recorded (or not ours any more: cancelled while waiting): Redis can let go of it.
-    await this.redis.del(checkpointKey(id), cancelKey(id));
+    await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id));
     await job.remove().catch(() => undefined);
   }
 

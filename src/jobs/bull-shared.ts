@@ -3,14 +3,16 @@
 //
 // BullMQ carries the jobs (waiting order by priority, the lock of a running job, the stalled-job
 // check, the result until the bot has taken it). Three things it has no place for live in plain keys:
-//   - the checkpoint of a running job (iteration + PNG), written at every preview, so that a job
-//     whose worker died resumes on another machine from where it was;
+//   - the checkpoint of a running job (iteration + PNG), written at every preview and at a
+//     graceful stop, so that a job whose worker died or stopped resumes on another machine from
+//     where it was; and a sheet's finished runs, so that a sheet goes on after them;
 //   - the cancel flag of a job, which the worker running it polls;
 //   - progress and previews, published on one channel: they are worth nothing once stale, so
 //     pub/sub (lost while the bot is down) is enough; results are not sent this way.
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Progress } from '../engine/types.ts';
 import { logger } from '../log.ts';
+import type { ResumedAt } from './queue-backend.ts';
 import { envNumber } from '../chat/env.ts';
 import { redactRedisUrl, redactSecretIn } from './redis-url.ts';
 
@@ -19,6 +21,8 @@ export const PREFIX = 'stylize';
 export const EVENTS_CHANNEL = `${PREFIX}:events`;
 export const checkpointKey = (jobId: string) => `${PREFIX}:checkpoint:${jobId}`;
 export const cancelKey = (jobId: string) => `${PREFIX}:cancel:${jobId}`;
+/** The finished runs of a sheet job (field = run index), so a sheet taken over goes on after them. */
+export const sheetRunsKey = (jobId: string) => `${PREFIX}:sheetruns:${jobId}`;
 /** Cancel flags outlive any job that could still be waiting for one. */
 export const CANCEL_TTL_S = 7 * 24 * 3600;
 
@@ -26,8 +30,8 @@ export const QUEUE_UNAVAILABLE = 'the job queue is unavailable, try again shortl
 
 /** Everything a worker publishes, tagged with the attempt so that a stale attempt's messages are dropped. */
 export type QueueMessage =
-  | { t: 'started'; id: string; attempt: number; offset: number; worker: string }
-  | { t: 'progress'; id: string; attempt: number; offset: number; p: Progress }
+  | { t: 'started'; id: string; attempt: number; offset: number; worker: string; resumed: ResumedAt }
+  | { t: 'progress'; id: string; attempt: number; offset: number; p: Progress; backend?: string }
   | { t: 'preview'; id: string; attempt: number; offset: number; iteration: number; png: string }
   | { t: 'done'; id: string };
 

@@ -12,13 +12,15 @@ import {
   EVENTS_CHANNEL,
   PREFIX,
   QUEUE_NAME,
+  sheetRunsKey,
   type QueueMessage,
   type QueueTiming,
 } from './bull-shared.ts';
-import { EngineWorker, type EngineWorkerConfig } from './engine-worker.ts';
+import { EngineWorker, type EngineWorkerConfig, type StopOptions } from './engine-worker.ts';
+import type { ResumedAt } from './queue-backend.ts';
 import { redactSecretIn } from './redis-url.ts';
 import { fromWire, toWire } from './wire.ts';
-import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
+import type { EngineJob, EngineOutcome, SheetRunDone } from './worker-protocol.ts';
 
 export interface BullWorkerPoolConfig extends EngineWorkerConfig {
   redisUrl: string;
@@ -40,6 +42,7 @@ export class BullWorkerPool {
   private readonly workers: Worker[] = [];
   private readonly redis: Redis;
   private readonly name = `${os.hostname()}:${process.pid}`;
+  private stopping = false;
 
   constructor(private readonly config: BullWorkerPoolConfig) {
     if (!Number.isInteger(config.workers) || config.workers < 1) throw new Error(`workers: expected a whole number ≥ 1, got ${config.workers}`);
@@ -68,11 +71,20 @@ export class BullWorkerPool {
     return started.filter(Boolean).length;
   }
 
-  async stop(): Promise<void> {
-    // Force: a running job is not waited for; its lock runs out and another worker resumes it
-    // from its checkpoint, as after a crash.
-    await Promise.all(this.workers.map((w) => w.close(true).catch(() => undefined)));
-    await Promise.all(this.engines.map((e) => e.stop()));
+  get readyEngines(): number {
+    return this.engines.filter((e) => e.backend !== undefined).length;
+  }
+
+  /**
+   * Takes no new job, stops the engines (a running job first checkpoints into Redis when asked
+   * to), and hands running jobs back to the queue: they fail this attempt with "interrupted" and
+   * BullMQ retries them a second later, on whichever worker is free, from the checkpoint.
+   */
+  async stop(opts: StopOptions = {}): Promise<void> {
+    this.stopping = true;
+    await Promise.all(this.workers.map((w) => w.pause(true).catch(() => undefined)));
+    await Promise.all(this.engines.map((e) => e.stop(opts)));
+    await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
     this.redis.disconnect();
   }
 
@@ -105,11 +117,12 @@ export class BullWorkerPool {
     const attempt = job.attemptsStarted;
     let run = fromWire<EngineJob>(job.data.job);
     if (await this.redis.exists(cancelKey(id))) return toWire({ kind: 'cancelled' } satisfies EngineOutcome);
-    const offset = await this.resumePoint(run);
-    if (offset) run = offset.job;
-    const at = offset?.iteration ?? 0;
-    this.publish({ t: 'started', id, attempt, offset: at, worker: `${this.name}#${engine.index}` });
-    logger.info({ job: id, worker: engine.index, attempt, resumeAt: at || undefined }, 'job started');
+    const point = run.sheet ? await this.sheetResumePoint(run) : await this.resumePoint(run);
+    if (point) run = point.job;
+    const at = point?.resumed.iteration ?? 0;
+    this.publish({ t: 'started', id, attempt, offset: at, worker: `${this.name}#${engine.index}`, resumed: point?.resumed ?? {} });
+    logger.info({ job: id, worker: engine.index, attempt, resumeAt: at || undefined, runsDone: point?.resumed.runsDone }, 'job started');
+    const writes: Promise<unknown>[] = [];
 
     const poll = setInterval(() => {
       this.redis
@@ -120,11 +133,17 @@ export class BullWorkerPool {
     let outcome: EngineOutcome;
     try {
       outcome = await engine.run(run, {
-        onProgress: (p) => this.publish({ t: 'progress', id, attempt, offset: at, p }),
+        onProgress: (p) => this.publish({ t: 'progress', id, attempt, offset: at, p, backend: engine.backend }),
+        onCheckpoint: (iteration, png) => {
+          writes.push(this.redis.hset(checkpointKey(id), { iteration: String(iteration + at), png, source: 'checkpoint' }));
+        },
+        onSheetRun: (index, png, runJson) => {
+          writes.push(this.redis.hset(sheetRunsKey(id), String(index), JSON.stringify(toWire({ run: index, png, runJson }))));
+        },
         onPreview: (iteration, png) => {
           // The checkpoint first: a preview the bot saw is one a resume can start from.
           this.redis
-            .hset(checkpointKey(id), { iteration: String(iteration + at), png })
+            .hset(checkpointKey(id), { iteration: String(iteration + at), png, source: 'preview' })
             .catch((e: Error) => logger.warn({ job: id, err: e.message }, 'could not store the checkpoint'));
           this.publish({ t: 'preview', id, attempt, offset: at, iteration, png: png.toString('base64') });
         },
@@ -132,20 +151,21 @@ export class BullWorkerPool {
     } finally {
       clearInterval(poll);
     }
-    // Stopping: leave the job to the stalled-job check, which gives it to another worker.
-    if (outcome.kind === 'interrupted') throw new Error('the worker stopped during this job');
+    await Promise.all(writes).catch((e: Error) => logger.warn({ job: id, err: e.message }, 'could not store the checkpoint'));
+    // Stopping: this attempt fails and BullMQ gives the job to the next free worker.
+    if (outcome.kind === 'interrupted' || this.stopping) throw new Error('the worker stopped during this job');
     logger.info({ job: id, worker: engine.index, outcome: outcome.kind }, 'job ended');
     return toWire(outcome);
   }
 
   /** Where a job that already ran somewhere continues: the checkpoint a previous attempt left. */
-  private async resumePoint(job: EngineJob): Promise<{ job: EngineJob; iteration: number } | undefined> {
+  private async resumePoint(job: EngineJob): Promise<{ job: EngineJob; resumed: ResumedAt } | undefined> {
     if (!job.resumable) return undefined;
     const cp = await this.redis.hgetallBuffer(checkpointKey(job.jobId));
     const iteration = Number(cp.iteration?.toString());
     if (!cp.png || !Number.isInteger(iteration) || iteration <= 0 || iteration > job.totalSteps) return undefined;
     return {
-      iteration,
+      resumed: { iteration, source: cp.source?.toString() === 'checkpoint' ? 'checkpoint' : 'preview' },
       job: {
         ...job,
         options: { ...job.options, init: 'image', steps: job.totalSteps - iteration },
@@ -153,5 +173,15 @@ export class BullWorkerPool {
         iterationOffset: iteration,
       },
     };
+  }
+
+  /** A sheet taken over: the runs a previous attempt finished. */
+  private async sheetResumePoint(job: EngineJob): Promise<{ job: EngineJob; resumed: ResumedAt } | undefined> {
+    const stored = await this.redis.hgetall(sheetRunsKey(job.jobId));
+    const runs = Object.values(stored)
+      .map((v) => fromWire<SheetRunDone>(JSON.parse(v)))
+      .sort((a, b) => a.run - b.run);
+    if (runs.length === 0) return undefined;
+    return { resumed: { runsDone: runs.length }, job: { ...job, sheetRuns: runs } };
   }
 }

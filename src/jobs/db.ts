@@ -50,12 +50,33 @@ CREATE TABLE IF NOT EXISTS job_inputs (
   PRIMARY KEY (job_id, role, idx)
 );
 
--- The latest preview of a running job, to resume from after a crash.
+-- The latest preview of a running job, to resume from after a crash; source 'shutdown' when it was
+-- taken on purpose at a graceful stop (schema 3).
 CREATE TABLE IF NOT EXISTS job_checkpoints (
   job_id TEXT PRIMARY KEY,
   iteration INTEGER NOT NULL,
   png BLOB NOT NULL,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  source TEXT NOT NULL DEFAULT 'preview'
+);
+
+-- A completed job's result, kept until the chat adapter confirms it was posted (schema 3).
+CREATE TABLE IF NOT EXISTS job_results (
+  job_id TEXT PRIMARY KEY,
+  png BLOB NOT NULL,
+  runtime_ms REAL NOT NULL,
+  summary TEXT NOT NULL,
+  report_json TEXT,
+  delivered_at INTEGER
+);
+
+-- The finished runs of a running sheet job, so a restart continues at the first unfinished one (schema 3).
+CREATE TABLE IF NOT EXISTS job_sheet_runs (
+  job_id TEXT NOT NULL,
+  run INTEGER NOT NULL,
+  png BLOB NOT NULL,
+  run_json TEXT NOT NULL,
+  PRIMARY KEY (job_id, run)
 );
 
 -- Time-lapse frames of a finished job (schema 3): small PNGs, deleted with the inputs.
@@ -87,6 +108,9 @@ function migrate(db: Db): void {
   const columns = new Set((db.pragma('table_info(jobs)') as { name: string }[]).map((c) => c.name));
   // 1 → 2: sheet jobs. Older rows are stylize jobs and keep NULL.
   if (!columns.has('sheet_json')) db.exec('ALTER TABLE jobs ADD COLUMN sheet_json TEXT');
+  // 2 → 3: checkpoints say whether they are a preview or taken at shutdown.
+  const checkpointColumns = new Set((db.pragma('table_info(job_checkpoints)') as { name: string }[]).map((c) => c.name));
+  if (!checkpointColumns.has('source')) db.exec("ALTER TABLE job_checkpoints ADD COLUMN source TEXT NOT NULL DEFAULT 'preview'");
 }
 
 export function openDatabase(dataDir: string): Db {

@@ -18,11 +18,22 @@ export interface EngineWorkerConfig {
   /** How long a running job may take to honour a cancel before its process is killed. */
   cancelGraceMs?: number;
   env?: NodeJS.ProcessEnv;
+  /** A worker process that had been ready died and is being restarted (metrics). */
+  onRestart?: () => void;
 }
 
 export interface RunCallbacks {
   onProgress(p: Progress): void;
   onPreview(iteration: number, png: Buffer): void;
+  /** Shutting down: the current image and iteration, to resume from. */
+  onCheckpoint?(iteration: number, png: Buffer): void;
+  /** A sheet's run finished (kept so a restart continues after it). */
+  onSheetRun?(run: number, png: Buffer, runJson: string): void;
+}
+
+export interface StopOptions {
+  /** Ask the running job for a checkpoint first, waiting at most this long for it. */
+  checkpointWithinMs?: number;
 }
 
 interface Current {
@@ -48,6 +59,8 @@ export class EngineWorker {
   private ready: Promise<void> | undefined;
   private current: Current | undefined;
   private stopping = false;
+  private readyBackend: string | undefined;
+  private checkpointWaiter: ((msg: Extract<FromWorker, { type: 'checkpoint' }>) => void) | undefined;
 
   constructor(
     private readonly config: EngineWorkerConfig,
@@ -57,6 +70,11 @@ export class EngineWorker {
   /** The worker process id, while one is running. */
   get pid(): number | undefined {
     return this.child?.pid;
+  }
+
+  /** The tfjs backend of the running process, once it is ready. */
+  get backend(): string | undefined {
+    return this.readyBackend;
   }
 
   /** Starts the process (if it is not running) and waits until the weights are loaded. */
@@ -81,6 +99,7 @@ export class EngineWorker {
         if (msg.type === 'ready') {
           logger.info({ worker: this.index, pid: child.pid, backend: msg.backend }, 'engine worker ready');
           wasReady = true;
+          this.readyBackend = msg.backend;
           resolve();
         } else if (msg.type === 'fatal') {
           reportedError = msg.message;
@@ -105,6 +124,10 @@ export class EngineWorker {
   }
 
   private onMessage(msg: FromWorker): void {
+    if (msg.type === 'checkpoint') {
+      this.checkpointWaiter?.(msg);
+      return;
+    }
     const cur = this.current;
     if (!cur || !('jobId' in msg) || msg.jobId !== cur.jobId) return;
     switch (msg.type) {
@@ -113,6 +136,9 @@ export class EngineWorker {
         return;
       case 'preview':
         cur.callbacks.onPreview(msg.iteration, Buffer.from(msg.png));
+        return;
+      case 'sheetRun':
+        cur.callbacks.onSheetRun?.(msg.run, Buffer.from(msg.png), msg.runJson);
         return;
       case 'done': {
         const { type: _type, jobId: _jobId, ...completed } = msg;
@@ -136,6 +162,7 @@ export class EngineWorker {
     if (this.child !== child) return;
     this.child = undefined;
     this.ready = undefined;
+    this.readyBackend = undefined;
     const cur = this.current?.sent ? this.current : undefined;
     if (cur) {
       if (this.stopping) cur.settle({ kind: 'interrupted' });
@@ -151,6 +178,7 @@ export class EngineWorker {
     }
     if (!this.stopping && wasReady) {
       logger.warn({ worker: this.index, how, job: cur?.jobId }, 'engine worker exited; restarting');
+      this.config.onRestart?.();
       // Restart now so the next job does not wait for the start-up. A process that died while
       // starting is not restarted in a loop: the next job tries again and reports the error.
       void this.start().catch(() => undefined);
@@ -198,6 +226,8 @@ export class EngineWorker {
       options: job.options,
       sheet: job.sheet,
       contents: job.contents,
+      checkpoints: job.checkpoints,
+      sheetRuns: job.sheetRuns,
     };
     child.send(msg);
     cur.sent = true;
@@ -226,8 +256,24 @@ export class EngineWorker {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
+  /** Asks the running job for its current image and iteration; undefined if it has none (in time). */
+  private async requestCheckpoint(child: ChildProcess, cur: Current, withinMs: number): Promise<void> {
+    if (!child.connected || !cur.sent) return;
+    const reply = await new Promise<Extract<FromWorker, { type: 'checkpoint' }> | undefined>((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), withinMs);
+      this.checkpointWaiter = (msg) => {
+        if (msg.jobId !== cur.jobId) return;
+        clearTimeout(timer);
+        resolve(msg);
+      };
+      child.send({ type: 'checkpoint', jobId: cur.jobId } satisfies ToWorker);
+    });
+    this.checkpointWaiter = undefined;
+    if (reply?.iteration !== undefined && reply.png) cur.callbacks.onCheckpoint?.(reply.iteration, Buffer.from(reply.png));
+  }
+
   /** Stops the process; a running job is settled as interrupted (it resumes at the next start). */
-  async stop(): Promise<void> {
+  async stop(opts: StopOptions = {}): Promise<void> {
     this.stopping = true;
     const child = this.child;
     if (!child) {
@@ -236,8 +282,12 @@ export class EngineWorker {
     }
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     if (child.exitCode !== null || child.signalCode !== null) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => this.kill(child), 3000);
+    const cur = this.current;
+    if (cur && opts.checkpointWithinMs !== undefined) await this.requestCheckpoint(child, cur, opts.checkpointWithinMs);
+    // The worker ignores SIGTERM/SIGINT (see worker.ts) and exits when its IPC channel closes, at
+    // its next iteration; a long iteration is cut short: the checkpoint is already taken.
+    if (child.connected) child.disconnect();
+    const timer = setTimeout(() => this.kill(child), 1000);
     await exited;
     clearTimeout(timer);
   }

@@ -1,4 +1,5 @@
-// Job rows, their input images and the latest preview checkpoint, over the SQLite database.
+// Job rows, their input images, the latest checkpoint, finished sheet runs and undelivered results,
+// over the SQLite database.
 // Every write is synchronous: submit() must have the job durably stored before it returns.
 import type { LossPoint } from '../engine/visuals/loss-trace.ts';
 import type { StyleOptions } from '../options.ts';
@@ -52,6 +53,28 @@ interface JobRow {
   inputs_purged_at: number | null;
 }
 
+export type CheckpointSource = 'preview' | 'shutdown';
+
+export interface Checkpoint {
+  iteration: number;
+  png: Buffer;
+  source: CheckpointSource;
+}
+
+/** A completed job's result as the chat adapter needs it to post it. */
+export interface StoredResult {
+  png: Buffer;
+  runtimeMs: number;
+  summary: string;
+  reportJson?: string;
+}
+
+export interface StoredSheetRun {
+  run: number;
+  png: Buffer;
+  runJson: string;
+}
+
 const FINISHED: readonly JobState[] = ['completed', 'failed', 'cancelled'];
 
 function toStored(row: JobRow): StoredJob {
@@ -94,6 +117,13 @@ export class JobStore {
   private readonly setMeta;
   private readonly upsertCheckpoint;
   private readonly selectCheckpoint;
+  private readonly insertResult;
+  private readonly selectResult;
+  private readonly setDelivered;
+  private readonly selectUndelivered;
+  private readonly upsertSheetRun;
+  private readonly selectSheetRuns;
+  private readonly deleteSheetRuns;
   private readonly insertTx;
 
   constructor(private readonly db: Db) {
@@ -115,12 +145,26 @@ export class JobStore {
     this.deleteCheckpoint = db.prepare('DELETE FROM job_checkpoints WHERE job_id = ?');
     this.setMeta = db.prepare('UPDATE jobs SET meta_json = ? WHERE id = ?');
     this.upsertCheckpoint = db.prepare(
-      `INSERT INTO job_checkpoints (job_id, iteration, png, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (job_id) DO UPDATE SET iteration = excluded.iteration, png = excluded.png, updated_at = excluded.updated_at`,
+      `INSERT INTO job_checkpoints (job_id, iteration, png, updated_at, source) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (job_id) DO UPDATE SET iteration = excluded.iteration, png = excluded.png, updated_at = excluded.updated_at, source = excluded.source`,
     );
-    this.selectCheckpoint = db.prepare<[string], { iteration: number; png: Buffer }>(
-      'SELECT iteration, png FROM job_checkpoints WHERE job_id = ?',
+    this.selectCheckpoint = db.prepare<[string], Checkpoint>('SELECT iteration, png, source FROM job_checkpoints WHERE job_id = ?');
+    this.insertResult = db.prepare(
+      `INSERT OR REPLACE INTO job_results (job_id, png, runtime_ms, summary, report_json, delivered_at) VALUES (?, ?, ?, ?, ?, NULL)`,
     );
+    this.selectResult = db.prepare<[string], { png: Buffer; runtime_ms: number; summary: string; report_json: string | null }>(
+      'SELECT png, runtime_ms, summary, report_json FROM job_results WHERE job_id = ?',
+    );
+    this.setDelivered = db.prepare('UPDATE job_results SET delivered_at = ? WHERE job_id = ? AND delivered_at IS NULL');
+    this.selectUndelivered = db.prepare<[], JobRow>(
+      `SELECT jobs.* FROM jobs JOIN job_results ON job_results.job_id = jobs.id
+       WHERE jobs.state = 'completed' AND job_results.delivered_at IS NULL ORDER BY jobs.seq`,
+    );
+    this.upsertSheetRun = db.prepare('INSERT OR REPLACE INTO job_sheet_runs (job_id, run, png, run_json) VALUES (?, ?, ?, ?)');
+    this.selectSheetRuns = db.prepare<[string], { run: number; png: Buffer; run_json: string }>(
+      'SELECT run, png, run_json FROM job_sheet_runs WHERE job_id = ? ORDER BY run',
+    );
+    this.deleteSheetRuns = db.prepare('DELETE FROM job_sheet_runs WHERE job_id = ?');
     this.insertTx = db.transaction((job: NewJob, inputs: JobInputs): number => {
       const info = this.insertJob.run({
         id: job.id,
@@ -184,23 +228,57 @@ export class JobStore {
     this.setQueued.run(id);
   }
 
-  markFinished(id: string, state: JobState, at: number, error?: string, cancelledBy?: string): void {
+  /** A completed job's result is stored in the same transaction, so it cannot be lost between the two. */
+  markFinished(id: string, state: JobState, at: number, error?: string, cancelledBy?: string, result?: StoredResult): void {
     if (!FINISHED.includes(state)) throw new Error(`not a final state: ${state}`);
     this.db.transaction(() => {
       this.setFinished.run(state, at, error ?? null, cancelledBy ?? null, id);
       this.deleteCheckpoint.run(id);
+      this.deleteSheetRuns.run(id);
+      if (result) this.insertResult.run(id, result.png, result.runtimeMs, result.summary, result.reportJson ?? null);
     })();
+  }
+
+  result(id: string): StoredResult | undefined {
+    const row = this.selectResult.get(id);
+    if (!row) return undefined;
+    const r: StoredResult = { png: row.png, runtimeMs: row.runtime_ms, summary: row.summary };
+    if (row.report_json !== null) r.reportJson = row.report_json;
+    return r;
+  }
+
+  /** The adapter posted the result (or gave up for good): it is not offered again after a restart. */
+  markDelivered(id: string, at = Date.now()): void {
+    this.setDelivered.run(at, id);
+  }
+
+  /** Completed jobs whose result no adapter has confirmed, in submission order. */
+  undelivered(): StoredJob[] {
+    return this.selectUndelivered.all().map(toStored);
+  }
+
+  saveSheetRun(id: string, run: number, png: Buffer, runJson: string): void {
+    this.upsertSheetRun.run(id, run, png, runJson);
+  }
+
+  sheetRuns(id: string): StoredSheetRun[] {
+    return this.selectSheetRuns.all(id).map((r) => ({ run: r.run, png: r.png, runJson: r.run_json }));
+  }
+
+  /** The store answers (readiness). */
+  ping(): void {
+    this.db.prepare('SELECT 1').get();
   }
 
   updateMeta(id: string, meta: Record<string, unknown>): void {
     this.setMeta.run(JSON.stringify(meta), id);
   }
 
-  saveCheckpoint(id: string, iteration: number, png: Buffer): void {
-    this.upsertCheckpoint.run(id, iteration, png, Date.now());
+  saveCheckpoint(id: string, iteration: number, png: Buffer, source: CheckpointSource = 'preview'): void {
+    this.upsertCheckpoint.run(id, iteration, png, Date.now(), source);
   }
 
-  checkpoint(id: string): { iteration: number; png: Buffer } | undefined {
+  checkpoint(id: string): Checkpoint | undefined {
     return this.selectCheckpoint.get(id);
   }
 
@@ -228,7 +306,7 @@ export class JobStore {
     return row ? (JSON.parse(row.points_json) as LossPoint[]) : undefined;
   }
 
-  /** Deletes the inputs, time-lapse frames and losses of jobs finished before `before` (ms); returns how many jobs were purged. */
+  /** Deletes the inputs, results, time-lapse frames and losses of jobs finished before `before` (ms); returns how many jobs were purged. */
   purgeInputs(before: number, now = Date.now()): number {
     return this.db.transaction(() => {
       const ids = this.db
@@ -240,11 +318,13 @@ export class JobStore {
       const del = this.db.prepare('DELETE FROM job_inputs WHERE job_id = ?');
       const delFrames = this.db.prepare('DELETE FROM job_frames WHERE job_id = ?');
       const delCurve = this.db.prepare('DELETE FROM job_curves WHERE job_id = ?');
+      const delResult = this.db.prepare('DELETE FROM job_results WHERE job_id = ?');
       const mark = this.db.prepare('UPDATE jobs SET inputs_purged_at = ? WHERE id = ?');
       for (const id of ids) {
         del.run(id);
         delFrames.run(id);
         delCurve.run(id);
+        delResult.run(id);
         mark.run(now, id);
       }
       return ids.length;

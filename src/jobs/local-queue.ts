@@ -36,7 +36,8 @@ export class LocalQueueBackend implements JobQueueBackend {
 
   constructor(config: LocalQueueConfig) {
     if (!Number.isInteger(config.workers) || config.workers < 1) throw new Error(`workers: expected a whole number ≥ 1, got ${config.workers}`);
-    this.engines = Array.from({ length: config.workers }, (_, i) => new EngineWorker(config, i));
+    const engineConfig = { ...config, onRestart: () => this.hooks?.engineRestarted() };
+    this.engines = Array.from({ length: config.workers }, (_, i) => new EngineWorker(engineConfig, i));
     this.idle = [...this.engines];
     this.queue = new PQueue({ concurrency: config.workers });
   }
@@ -92,6 +93,10 @@ export class LocalQueueBackend implements JobQueueBackend {
     return this.order.runningCount;
   }
 
+  get readyEngines(): number {
+    return this.stopped ? 0 : this.engines.filter((e) => e.backend !== undefined).length;
+  }
+
   /** Worker process ids (undefined while one is restarting), for operators and tests. */
   workerPids(): (number | undefined)[] {
     return this.engines.map((e) => e.pid);
@@ -108,10 +113,10 @@ export class LocalQueueBackend implements JobQueueBackend {
     }
   }
 
-  async stop(): Promise<void> {
+  async stop(opts: { checkpointWithinMs?: number } = {}): Promise<void> {
     this.stopped = true;
     this.queue.clear();
-    await Promise.all(this.engines.map((e) => e.stop()));
+    await Promise.all(this.engines.map((e) => e.stop(opts)));
     await this.queue.onIdle();
   }
 
@@ -152,8 +157,10 @@ export class LocalQueueBackend implements JobQueueBackend {
       if (this.cancelBeforeStart.delete(jobId)) outcome = { kind: 'cancelled' };
       else {
         outcome = await engine.run(job, {
-          onProgress: (p) => this.hooks?.progress(jobId, p),
+          onProgress: (p) => this.hooks?.progress(jobId, p, engine.backend),
           onPreview: (iteration, png) => this.hooks?.preview(jobId, iteration, png),
+          onCheckpoint: (iteration, png) => this.hooks?.checkpoint(jobId, iteration, png),
+          onSheetRun: (run, png, runJson) => this.hooks?.sheetRun(jobId, run, png, runJson),
         });
       }
     } catch (e) {

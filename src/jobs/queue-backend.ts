@@ -8,20 +8,34 @@ import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
 
 export type QueueEntry = FairEntry;
 
+/** Where a job on a shared queue started: a stylize job's checkpoint, or a sheet's finished runs (nothing: the start). */
+export interface ResumedAt {
+  iteration?: number;
+  source?: 'checkpoint' | 'preview';
+  runsDone?: number;
+}
+
 /** Calls from the queue back into the service. */
 export interface QueueHooks {
   /** An engine is free for this job: mark it running and return what to run (undefined: skip it). */
   prepare(jobId: string): EngineJob | undefined;
-  progress(jobId: string, p: Progress): void;
+  /** backend: the tfjs backend of the engine running it, when known (metrics). */
+  progress(jobId: string, p: Progress, backend?: string): void;
   preview(jobId: string, iteration: number, png: Buffer): void;
+  /** Taken at a graceful stop: the job resumes from here at the next start. */
+  checkpoint(jobId: string, iteration: number, png: Buffer): void;
+  /** A sheet's run finished: a restart continues after it. */
+  sheetRun(jobId: string, run: number, png: Buffer, runJson: string): void;
+  /** An engine process died and is being restarted (metrics). */
+  engineRestarted(): void;
   finish(jobId: string, outcome: EngineOutcome): void;
   /**
    * Shared queues: what to run, computed when the job is handed to the queue, without starting it
    * (the machine that takes it may be another one). undefined: the job could not be planned and was ended.
    */
   payload(jobId: string): EngineJob | undefined;
-  /** Shared queues: the job started on some machine, resuming after `resumedAt` iterations (0: from the start). */
-  started(jobId: string, resumedAt: number): void;
+  /** Shared queues: the job started on some machine, from the start or (after a worker died or stopped) resumed. */
+  started(jobId: string, resumed: ResumedAt): void;
   /** The waiting order changed: a job joined, left or started. */
   orderChanged(): void;
 }
@@ -43,8 +57,13 @@ export interface JobQueueBackend {
   readonly runningCount: number;
   /** Why no job can be queued right now (e.g. Redis is down); undefined when it can. */
   unavailableReason(): string | undefined;
+  /** Engines started and able to take a job (readiness). */
+  readonly readyEngines: number;
   /** Starts the engines and begins dispatching. */
   start(): Promise<void>;
-  /** Stops dispatching and the engines; running jobs are settled as interrupted. */
-  stop(): Promise<void>;
+  /**
+   * Stops dispatching and the engines; running jobs are settled as interrupted. With
+   * checkpointWithinMs, each running job is first asked for a checkpoint (hooks.checkpoint).
+   */
+  stop(opts?: { checkpointWithinMs?: number }): Promise<void>;
 }

@@ -10,6 +10,7 @@ import type { Progress } from '../engine/types.ts';
 import { renderRunChart } from '../engine/visuals/loss-chart.ts';
 import { encodeTimelapse, TimelapseTooLargeError } from '../engine/visuals/timelapse.ts';
 import { logger } from '../log.ts';
+import { modeLabel, platformLabel, sizeBucket, backendLabel, type StylizeMetrics } from '../ops/metrics.ts';
 import { OptionsError, type Mode, type StyleOptions } from '../options.ts';
 import { openDatabase, type Db } from './db.ts';
 import {
@@ -29,7 +30,7 @@ import { effectiveLimits, limitsFromEnv } from './limits.ts';
 import { BullQueueBackend } from './bull-queue.ts';
 import { queueTimingFromEnv, type QueueTiming } from './bull-shared.ts';
 import { LocalQueueBackend } from './local-queue.ts';
-import type { JobQueueBackend, QueueHooks } from './queue-backend.ts';
+import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue-backend.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
 import { checkSheetSpec, planSheetRuns, resolveSheetOptions, sheetContents } from './sheet-rules.ts';
 import type {
@@ -77,7 +78,21 @@ export interface JobServiceConfig {
   redisUrl?: string;
   /** Shared queue: how soon a dead worker's job is taken back (default from STYLIZE_QUEUE_LOCK_MS). */
   queueTiming?: QueueTiming;
+  /** Where to count jobs, waits, run times and iterations (the bot's /metrics). */
+  metrics?: StylizeMetrics;
 }
+
+/** Why the service cannot take or run jobs right now (readiness); undefined when it can. */
+export type NotReady = string | undefined;
+
+export const RESTARTING_REASON = 'the bot is restarting, try again in a minute';
+
+/**
+ * Test-only (never set it in production): STYLIZE_TEST_CRASH_AFTER_COMPLETION=1 kills the process
+ * with SIGKILL right after a completed job's result is stored and before any adapter hears of it,
+ * so a test can check that the restarted bot posts that result exactly once.
+ */
+const TEST_CRASH_AFTER_COMPLETION = 'STYLIZE_TEST_CRASH_AFTER_COMPLETION';
 
 interface ActiveJob {
   record: JobRecord;
@@ -94,6 +109,8 @@ interface ActiveJob {
   scaleSteps: number[];
   /** Sheets: iterations of all runs (runs × steps), set when the job starts. */
   sheetSteps?: number;
+  /** What the `resumed` event says (set at recovery). */
+  resumedFrom?: Extract<JobEvent, { type: 'resumed' }>;
   cancelledBy?: string;
 }
 
@@ -141,12 +158,18 @@ export class LocalJobService implements JobService {
   private sweepTimer: NodeJS.Timeout | undefined;
   private started = false;
   private stopped = false;
+  private draining = false;
+  private readonly localEngines: number;
+  private enginesStopped: Promise<void> | undefined;
   private holdPositions = false;
+  private readonly metrics: StylizeMetrics | undefined;
 
   constructor(config: JobServiceConfig) {
     this.ceilings = { ...limitsFromEnv(process.env), ...config.ceilings };
     this.retentionMs = (config.retentionHours ?? retentionFromEnv(process.env)) * 3_600_000;
+    this.metrics = config.metrics;
     const workers = config.workers ?? 1;
+    this.localEngines = workers;
     const engine = {
       entry: config.workerEntry ?? DEFAULT_WORKER_ENTRY,
       weightsPath: config.weightsPath,
@@ -164,11 +187,23 @@ export class LocalJobService implements JobService {
     this.settings = new SqliteSettingsStore(this.db, () => this.ceilings);
     this.queue.setHooks(this.hooks());
     this.recover();
+    this.metrics?.watchQueue({
+      waiting: () => this.queue.waitingCount,
+      running: () => [...this.active.values()].filter((a) => a.record.state === 'running').length,
+    });
   }
 
   // ---- JobService ----
 
   submit(spec: JobSpec): SubmitResult {
+    const result = this.submitOrRefuse(spec);
+    const labels = { platform: platformLabel(spec.owner?.platform), mode: modeLabel(spec.sheet !== undefined || spec.kind === 'sheet' ? 'sheet' : (spec.options?.mode ?? 'transfer')) };
+    if (result.ok) this.metrics?.jobsSubmitted.inc(labels);
+    else this.metrics?.jobsRefused.inc(labels);
+    return result;
+  }
+
+  private submitOrRefuse(spec: JobSpec): SubmitResult {
     try {
       return this.trySubmit(spec);
     } catch (e) {
@@ -303,6 +338,15 @@ export class LocalJobService implements JobService {
     if (a) a.record.meta = meta;
   }
 
+  confirmDelivered(jobId: string): void {
+    if (this.stopped) return;
+    try {
+      this.store.markDelivered(jobId);
+    } catch (e) {
+      logger.warn({ job: jobId, err: (e as Error).message }, 'could not record that the result was posted');
+    }
+  }
+
   on(listener: JobListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -316,19 +360,52 @@ export class LocalJobService implements JobService {
     const period = Math.min(15 * 60_000, Math.max(1000, this.retentionMs / 4));
     this.sweepTimer = setInterval(() => this.purgeExpired(), period);
     this.sweepTimer.unref();
-    for (const a of this.active.values()) if (a.resume) this.emit(a, { type: 'resumed' });
+    for (const a of this.active.values()) if (a.resume) this.emit(a, a.resumedFrom ?? { type: 'resumed' });
+    this.redeliver();
     const ready = this.queue.start();
     this.orderChanged();
     await ready;
   }
 
+  /** From now on every submit is refused with "restarting, try again in a minute" (graceful shutdown). */
+  beginShutdown(): void {
+    this.draining = true;
+  }
+
+  /**
+   * Stops the engines; with checkpointWithinMs each running job is first asked for a checkpoint
+   * (its current image and iteration), which it resumes from at the next start. The store stays
+   * open (adapters may still record what they posted) until stop().
+   */
+  stopEngines(opts: { checkpointWithinMs?: number } = {}): Promise<void> {
+    this.draining = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.enginesStopped ??= this.queue.stop(opts);
+    return this.enginesStopped;
+  }
+
   async stop(): Promise<void> {
     if (this.stopped) return;
+    await this.stopEngines();
     this.stopped = true;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    await this.queue.stop();
     this.flush();
     this.db.close();
+  }
+
+  /** Why the service cannot do its job right now; undefined when it can (readiness). */
+  notReady(): NotReady {
+    if (this.draining || this.stopped) return 'shutting down';
+    if (!this.started) return 'the job service has not started';
+    try {
+      this.store.ping();
+    } catch (e) {
+      return `the job store is unreachable: ${(e as Error).message.split('\n')[0]}`;
+    }
+    const unavailable = this.queue.unavailableReason();
+    if (unavailable) return unavailable;
+    // A bot on the shared queue with no engine of its own (STYLIZE_WORKERS=0) is ready without one.
+    if (this.queue.readyEngines === 0 && this.localEngines > 0) return 'no engine process is ready';
+    return undefined;
   }
 
   // ---- beyond the interface: operators and tests ----
@@ -372,7 +449,7 @@ export class LocalJobService implements JobService {
   }
 
   private trySubmit(spec: JobSpec): SubmitResult {
-    if (this.stopped) throw new Refusal('the bot is shutting down: try again in a minute');
+    if (this.stopped || this.draining) throw new Refusal(RESTARTING_REASON);
     const unavailable = this.queue.unavailableReason();
     if (unavailable) throw new Refusal(unavailable);
     checkOwner(spec.owner);
@@ -436,10 +513,47 @@ export class LocalJobService implements JobService {
       const resume = s.record.state === 'running';
       const record: JobRecord = { ...s.record, state: 'queued' };
       const a: ActiveJob = { record, seq: s.seq, turn: s.turn, userKey: userKey(s.record.owner), timeoutSec: s.timeoutSec, resume, iterationOffset: 0, scaleSteps: [] };
+      if (resume) a.resumedFrom = this.resumePoint(a);
       this.active.set(record.id, a);
       this.queue.enqueue({ id: record.id, userKey: a.userKey, seq: s.seq, turn: s.turn, resume });
     }
     if (this.active.size > 0) logger.info({ jobs: this.active.size }, 'recovered unfinished jobs');
+  }
+
+  /** Where a job that was running goes on from, as its `resumed` event tells the user. */
+  private resumePoint(a: ActiveJob): Extract<JobEvent, { type: 'resumed' }> {
+    if (a.record.sheet) {
+      const runsDone = this.store.sheetRuns(a.record.id).length;
+      return runsDone > 0 ? { type: 'resumed', runsDone } : { type: 'resumed' };
+    }
+    const cp = this.store.checkpoint(a.record.id);
+    if (!cp || cp.iteration <= 0 || !this.resumable(a)) return { type: 'resumed' };
+    return { type: 'resumed', from: { iteration: cp.iteration, source: cp.source === 'shutdown' ? 'checkpoint' : 'preview' } };
+  }
+
+  /** A coarse-to-fine job starts over: its checkpoint is at one of several sizes. */
+  private resumable(a: ActiveJob): boolean {
+    try {
+      return jobPlan(a.record.options).steps.length === 1;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Completed jobs whose result was never confirmed posted (the bot died in between) are announced again. */
+  private redeliver(): void {
+    for (const s of this.store.undelivered()) {
+      const result = this.store.result(s.record.id);
+      if (!result) continue;
+      const event: JobEvent = { type: 'completed', png: result.png, runtimeMs: result.runtimeMs, summary: result.summary };
+      if (result.reportJson) event.report = JSON.parse(result.reportJson) as NonNullable<typeof event.report>;
+      logger.info({ job: s.record.id }, 'posting a result that was not confirmed before the restart');
+      this.outbox.push([event, s.record]);
+    }
+    if (this.outbox.length > 0 && !this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => this.flush());
+    }
   }
 
   private hooks(): QueueHooks {
@@ -456,9 +570,12 @@ export class LocalJobService implements JobService {
     return {
       prepare: (jobId) => this.prepare(jobId),
       payload: (jobId) => this.payload(jobId),
-      started: guard('started', (jobId: string, resumedAt: number) => this.onStarted(jobId, resumedAt)),
-      progress: guard('progress', (jobId: string, p: Progress) => this.onProgress(jobId, p)),
+      started: guard('started', (jobId: string, resumed: ResumedAt) => this.onStarted(jobId, resumed)),
+      progress: guard('progress', (jobId: string, p: Progress, backend?: string) => this.onProgress(jobId, p, backend)),
       preview: guard('preview', (jobId: string, iteration: number, png: Buffer) => this.onPreview(jobId, iteration, png)),
+      checkpoint: guard('checkpoint', (jobId: string, iteration: number, png: Buffer) => this.onCheckpoint(jobId, iteration, png)),
+      sheetRun: guard('sheetRun', (jobId: string, run: number, png: Buffer, runJson: string) => this.store.saveSheetRun(jobId, run, png, runJson)),
+      engineRestarted: guard('engineRestarted', () => this.metrics?.engineRestarts.inc()),
       finish: (jobId, outcome) => {
         const a = this.active.get(jobId);
         if (a) this.finish(a, outcome, a.cancelledBy);
@@ -497,6 +614,7 @@ export class LocalJobService implements JobService {
       content: inputs.content,
       styles: inputs.styles,
       options: { ...a.record.options, saveEvery: previewEvery(a.record.options) },
+      checkpoints: a.scaleSteps.length === 1,
       iterationOffset: 0,
       totalSteps: a.scaleSteps.reduce((x, y) => x + y, 0),
       timeoutMs: a.timeoutSec * 1000,
@@ -523,12 +641,13 @@ export class LocalJobService implements JobService {
   }
 
   /** A shared queue's job started on some machine (again, after a worker died: resumedAt > 0). */
-  private onStarted(jobId: string, resumedAt: number): void {
+  private onStarted(jobId: string, resumed: ResumedAt): void {
     const a = this.active.get(jobId);
     if (!a) return;
     if (a.scaleSteps.length === 0 && a.sheetSteps === undefined && !this.plan(a)) return;
-    a.iterationOffset = resumedAt;
-    if (resumedAt > 0) this.emit(a, { type: 'resumed' });
+    a.iterationOffset = resumed.iteration ?? 0;
+    if (resumed.iteration) this.emit(a, { type: 'resumed', from: { iteration: resumed.iteration, source: resumed.source ?? 'preview' } });
+    else if (resumed.runsDone) this.emit(a, { type: 'resumed', runsDone: resumed.runsDone });
     this.markStarted(a);
   }
 
@@ -553,10 +672,12 @@ export class LocalJobService implements JobService {
     let options = { ...a.record.options, saveEvery: previewEvery(a.record.options) };
     let initImage: Buffer | undefined;
     a.iterationOffset = 0;
-    // Resume from the latest preview rather than from scratch: a restart should not cost a long
-    // job all its progress. L-BFGS loses its history; the image keeps what was achieved. A
-    // coarse-to-fine job starts over: its preview is at one of several sizes.
-    const cp = a.resume && plan.steps.length === 1 ? this.store.checkpoint(jobId) : undefined;
+    // Resume from the checkpoint (taken at a graceful stop, else the latest preview) rather than
+    // from scratch: a restart should not cost a long job all its progress. L-BFGS loses its
+    // history; the image keeps what was achieved. A coarse-to-fine job starts over: its
+    // checkpoint is at one of several sizes.
+    const single = plan.steps.length === 1;
+    const cp = a.resume && single ? this.store.checkpoint(jobId) : undefined;
     if (cp && cp.iteration > 0 && cp.iteration <= total) {
       options = { ...options, init: 'image', steps: total - cp.iteration };
       initImage = cp.png;
@@ -569,6 +690,7 @@ export class LocalJobService implements JobService {
       styles: inputs.styles,
       initImage,
       options,
+      checkpoints: single,
       iterationOffset: a.iterationOffset,
       totalSteps: total,
       timeoutMs: a.timeoutSec * 1000,
@@ -576,8 +698,8 @@ export class LocalJobService implements JobService {
   }
 
   /**
-   * A sheet runs from the start again after a restart: its finished cells are not kept, and a
-   * half-done run is worth less than the state it would need.
+   * A sheet resumes at its first unfinished run after a restart: finished runs are stored as they
+   * end; the run that was under way starts over (a half-done run is worth less than its state).
    */
   private prepareSheet(a: ActiveJob, sheet: SheetSpec, inputs: JobInputs): EngineJob | undefined {
     const contents = sheetContents(inputs);
@@ -591,12 +713,14 @@ export class LocalJobService implements JobService {
     a.iterationOffset = 0;
     a.scaleSteps = [];
     a.sheetSteps = runs * a.record.options.steps;
+    const sheetRuns = a.resume ? this.store.sheetRuns(a.record.id) : [];
     this.markStarted(a);
     return {
       jobId: a.record.id,
       sheet,
       contents,
       styles: inputs.styles,
+      sheetRuns,
       options: { ...a.record.options, saveEvery: 0 },
       iterationOffset: 0,
       totalSteps: a.sheetSteps,
@@ -605,6 +729,9 @@ export class LocalJobService implements JobService {
   }
 
   private markStarted(a: ActiveJob): void {
+    if (a.record.startedAt === undefined) {
+      this.metrics?.queueWaitSeconds.observe(this.labels(a), (Date.now() - a.record.createdAt) / 1000);
+    }
     const startedAt = a.record.startedAt ?? Date.now();
     this.store.markRunning(a.record.id, startedAt);
     a.record.state = 'running';
@@ -614,9 +741,17 @@ export class LocalJobService implements JobService {
     logger.info({ job: a.record.id, resumeAt: a.iterationOffset || undefined }, 'job started');
   }
 
-  private onProgress(jobId: string, p: Progress): void {
+  private labels(a: ActiveJob): { platform: string; mode: string } {
+    return { platform: platformLabel(a.record.owner.platform), mode: modeLabel(a.record.sheet ? 'sheet' : a.record.options.mode) };
+  }
+
+  private onProgress(jobId: string, p: Progress, backend?: string): void {
     const a = this.active.get(jobId);
     if (!a) return;
+    // Iteration 0 includes building the objective: not a pace.
+    if (this.metrics && p.iteration > 0 && Number.isFinite(p.iterationMs)) {
+      this.metrics.iterationSeconds.observe({ backend: backendLabel(backend), size: sizeBucket(a.record.options.size) }, p.iterationMs / 1000);
+    }
     if (a.sheetSteps !== undefined) {
       // The engine already counts over all the sheet's runs.
       this.emit(a, { type: 'progress', iteration: p.iteration, steps: a.sheetSteps, losses: p.losses, elapsedMs: p.elapsedMs, etaMs: p.etaMs });
@@ -646,15 +781,24 @@ export class LocalJobService implements JobService {
     this.emit(a, { type: 'preview', iteration: at, png });
   }
 
+  private onCheckpoint(jobId: string, iteration: number, png: Buffer): void {
+    const a = this.active.get(jobId);
+    if (!a) return;
+    const at = iteration + a.iterationOffset;
+    this.store.saveCheckpoint(jobId, at, png, 'shutdown');
+    logger.info({ job: jobId, iteration: at }, 'checkpoint saved');
+  }
+
   private finish(a: ActiveJob, outcome: EngineOutcome, cancelledBy?: string): void {
     if (outcome.kind === 'interrupted' || !this.active.has(a.record.id)) return;
     const id = a.record.id;
     const now = Date.now();
     this.active.delete(id);
     a.record.finishedAt = now;
+    const labels = this.labels(a);
+    if (a.record.startedAt !== undefined && outcome.kind !== 'cancelled') this.metrics?.jobRunSeconds.observe(labels, (now - a.record.startedAt) / 1000);
     switch (outcome.kind) {
       case 'completed': {
-        this.store.markFinished(id, 'completed', now);
         if (outcome.frames?.length || outcome.curve?.length) {
           try {
             this.store.saveVisuals(id, outcome.frames ?? [], outcome.curve ?? []);
@@ -662,12 +806,17 @@ export class LocalJobService implements JobService {
             logger.warn({ job: id, err: (e as Error).message }, 'could not store the time-lapse frames and losses');
           }
         }
-        a.record.state = 'completed';
         const o = a.record.options;
         const summary =
           outcome.summary ??
           `${o.mode} · ${outcome.width}×${outcome.height} · ${outcome.iterations} ${o.optimizer} iterations in ${formatDuration(outcome.runtimeMs)} · ` +
             formatLosses(outcome.losses);
+        // The result is kept with the job until an adapter confirms it was posted.
+        const reportJson = outcome.report ? JSON.stringify(outcome.report) : undefined;
+        this.store.markFinished(id, 'completed', now, undefined, undefined, { png: outcome.png, runtimeMs: outcome.runtimeMs, summary, reportJson });
+        if (process.env[TEST_CRASH_AFTER_COMPLETION] === '1') process.kill(process.pid, 'SIGKILL');
+        a.record.state = 'completed';
+        this.metrics?.jobsCompleted.inc(labels);
         const event: JobEvent = { type: 'completed', png: outcome.png, runtimeMs: outcome.runtimeMs, summary };
         if (outcome.report) event.report = outcome.report;
         if (outcome.compare) event.compare = outcome.compare;
@@ -677,6 +826,7 @@ export class LocalJobService implements JobService {
       }
       case 'failed':
         this.store.markFinished(id, 'failed', now, outcome.reason);
+        this.metrics?.jobsFailed.inc(labels);
         a.record.state = 'failed';
         a.record.error = outcome.reason;
         this.emit(a, { type: 'failed', reason: outcome.reason });
@@ -685,6 +835,7 @@ export class LocalJobService implements JobService {
       case 'cancelled': {
         const by = cancelledBy ?? 'system';
         this.store.markFinished(id, 'cancelled', now, undefined, by);
+        this.metrics?.jobsCancelled.inc(labels);
         a.record.state = 'cancelled';
         this.emit(a, { type: 'cancelled', by });
         logger.info({ job: id, by }, 'job cancelled');
@@ -746,6 +897,15 @@ export function jobServiceConfigFromEnv(weightsPath: string, env: NodeJS.Process
     ceilings: limitsFromEnv(env),
     retentionHours: retentionFromEnv(env),
   };
+}
+
+/** STYLIZE_SHUTDOWN_GRACE_S (default 10): how long a graceful stop may take before the process exits anyway. */
+export function shutdownGraceFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.STYLIZE_SHUTDOWN_GRACE_S;
+  if (raw === undefined || raw.trim() === '') return 10;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 1 || n > 3600) throw new Error(`STYLIZE_SHUTDOWN_GRACE_S: got ${JSON.stringify(raw)}, expected a number of seconds from 1 to 3600`);
+  return n;
 }
 
 export function createJobService(config: JobServiceConfig): LocalJobService {

@@ -75,7 +75,11 @@ export type JobEvent =
   | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string; report?: SheetReport; compare?: Buffer }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; by: string }
-  | { type: 'resumed' };
+  /**
+   * Recovered after a restart. from: where it goes on — a checkpoint taken at a graceful stop or
+   * the latest preview (iteration over the whole job); runsDone: a sheet's runs already finished.
+   */
+  | { type: 'resumed'; from?: { iteration: number; source: 'checkpoint' | 'preview' }; runsDone?: number };
 
 export type JobListener = (event: JobEvent, job: JobRecord) => void;
 
@@ -141,6 +145,11 @@ export interface JobService {
   queueLength(): number;
   /** Merge adapter data into the job's persisted meta. */
   updateMeta(jobId: string, patch: Record<string, unknown>): void;
+  /**
+   * The adapter posted a completed job's result (or can never post it): the stored copy is no
+   * longer offered again. Until then a restarted service emits `completed` again at start.
+   */
+  confirmDelivered(jobId: string): void;
   on(listener: JobListener): () => void;
   readonly settings: SettingsStore;
   start(): Promise<void>;

@@ -14,8 +14,16 @@ export interface EngineJob {
   /** A sheet job: what to render, from these content images (content is then unused). */
   sheet?: SheetSpec;
   contents?: Buffer[];
-  /** Resuming: the latest preview, started from with init=image. */
+  /** Resuming: the checkpoint (or latest preview), started from with init=image. */
   initImage?: Buffer;
+  /**
+   * Keep the current image of every iteration (encoded) so a checkpoint can be asked for at any
+   * time; previews are still reported every options.saveEvery. Single-scale stylize jobs only. On
+   * the fastest backend the checkpoint is the latest preview instead (see worker.ts).
+   */
+  checkpoints?: boolean;
+  /** Sheets resuming: the runs finished before the restart. */
+  sheetRuns?: SheetRunDone[];
   /** Already adjusted: effective saveEvery, and the remaining steps when resuming. */
   options: StyleOptions;
   /** Added to the engine's iteration numbers (the iterations done before a resume). */
@@ -25,6 +33,13 @@ export interface EngineJob {
   timeoutMs: number;
   /** Shared queues: a single-scale stylize job, which another worker may resume from its checkpoint. */
   resumable?: boolean;
+}
+
+/** One finished run of a sheet: its index among the runs, image and numbers (a CellRun as JSON). */
+export interface SheetRunDone {
+  run: number;
+  png: Buffer;
+  runJson: string;
 }
 
 /** A finished job: the pipeline's result (sheets: the size of the whole sheet, the last run's losses, iterations over all runs). */
@@ -40,14 +55,30 @@ export interface Completed extends PipelineResult {
 
 export type ToWorker =
   | { type: 'init'; weightsPath: string; backend?: string; engineThreads?: number }
-  | { type: 'run'; jobId: string; content?: Buffer; styles: Buffer[]; initImage?: Buffer; options: StyleOptions; sheet?: SheetSpec; contents?: Buffer[] }
-  | { type: 'cancel'; jobId: string };
+  | {
+      type: 'run';
+      jobId: string;
+      content?: Buffer;
+      styles: Buffer[];
+      initImage?: Buffer;
+      options: StyleOptions;
+      sheet?: SheetSpec;
+      contents?: Buffer[];
+      checkpoints?: boolean;
+      sheetRuns?: SheetRunDone[];
+    }
+  | { type: 'cancel'; jobId: string }
+  /** Shutting down: report the current image and iteration (answered with 'checkpoint'). */
+  | { type: 'checkpoint'; jobId: string };
 
 export type FromWorker =
   | { type: 'ready'; backend: string }
   | { type: 'fatal'; message: string }
   | { type: 'progress'; jobId: string; progress: Progress }
   | { type: 'preview'; jobId: string; iteration: number; png: Buffer }
+  /** No iteration/png: nothing to checkpoint yet (or the job does not keep checkpoints). */
+  | { type: 'checkpoint'; jobId: string; iteration?: number; png?: Buffer }
+  | ({ type: 'sheetRun'; jobId: string } & SheetRunDone)
   | ({ type: 'done'; jobId: string } & Completed)
   | { type: 'error'; jobId: string; message: string; cancelled: boolean };
 

@@ -5,6 +5,7 @@ import { runPipeline } from '../engine/pipeline.ts';
 import { runSheetJob } from '../engine/sheet/job.ts';
 import type { Engine } from '../engine/engine.ts';
 import { chooseBackend, engineThreads, startEngine } from '../engine/start-engine.ts';
+import type { CellRun } from '../engine/sheet/report.ts';
 import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
 import { comparisonInputs, composeComparison } from '../engine/visuals/compare.ts';
 import { FrameRecorder } from '../engine/visuals/frames.ts';
@@ -17,7 +18,39 @@ type InitMessage = Extract<ToWorker, { type: 'init' }>;
 type RunMessage = Extract<ToWorker, { type: 'run' }>;
 
 let engine: Engine | undefined;
-let current: { jobId: string; abort: AbortController } | undefined;
+let backendName: string | undefined;
+
+/**
+ * Backends whose iterations can be as fast as a PNG encode (the pipeline encodes previews one after
+ * the other, so faster iterations would pile up images in memory): their checkpoint is the latest
+ * preview instead of the current iteration.
+ */
+const FAST_BACKENDS = new Set(['native-gpu', 'onnx-cuda', 'onnx-webgpu']);
+interface CurrentJob {
+  jobId: string;
+  abort: AbortController;
+  /** With checkpoints on: the latest iteration's image, for a checkpoint at shutdown. */
+  latest?: { iteration: number; png: Buffer };
+  /** The latest iteration reported; its image may still be being encoded. */
+  reached?: number;
+}
+
+/** How long a checkpoint request waits for the image of the iteration last reported. */
+const CHECKPOINT_CATCH_UP_MS = 1500;
+
+/**
+ * The image of the last iteration reported (or a later one): progress for an iteration goes out
+ * before its PNG is encoded, so the latest encoded image can be one behind at the moment of asking.
+ */
+async function checkpointOf(job: CurrentJob | undefined): Promise<CurrentJob['latest']> {
+  const target = job?.reached;
+  if (!job || !target) return job?.latest;
+  const deadline = Date.now() + CHECKPOINT_CATCH_UP_MS;
+  while ((job.latest?.iteration ?? -1) < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return job.latest;
+}
+
+let current: CurrentJob | undefined;
 
 // The parent is gone (it crashed or was killed): nobody is left to work for.
 const parentGone = () => process.exit(0);
@@ -36,6 +69,7 @@ async function init(msg: InitMessage): Promise<void> {
   try {
     const threads = msg.engineThreads ?? engineThreads();
     const backend = await chooseBackend(msg.backend, { threads });
+    backendName = backend;
     engine = await startEngine(backend, await loadVggWeights(msg.weightsPath), threads);
     send({ type: 'ready', backend });
   } catch (e) {
@@ -54,10 +88,11 @@ async function run(msg: RunMessage): Promise<void> {
     return;
   }
   const abort = new AbortController();
-  current = { jobId: msg.jobId, abort };
+  const job: CurrentJob = { jobId: msg.jobId, abort };
+  current = job;
   const { jobId } = msg;
   try {
-    const done = msg.sheet ? await runSheet(msg, msg.sheet, engine, abort.signal) : await runStylize(msg, engine, abort.signal);
+    const done = msg.sheet ? await runSheet(msg, msg.sheet, engine, abort.signal) : await runStylize(msg, engine, abort.signal, job);
     send({ type: 'done', jobId, ...done });
   } catch (e) {
     send({ type: 'error', jobId, message: messageOf(e), cancelled: abort.signal.aborted });
@@ -67,22 +102,31 @@ async function run(msg: RunMessage): Promise<void> {
   }
 }
 
-async function runStylize(msg: RunMessage, engine: Engine, signal: AbortSignal): Promise<Completed> {
+async function runStylize(msg: RunMessage, engine: Engine, signal: AbortSignal, job: CurrentJob): Promise<Completed> {
   const { jobId } = msg;
+  const every = msg.options.saveEvery;
+  // With checkpoints on, the pipeline hands over every iteration's image (one PNG encode each, small
+  // next to an iteration on the slower backends) and only every `every`-th goes to the parent as a
+  // preview: a shutdown can then save the very iteration the job reached, not the last preview.
+  const eachIteration = Boolean(msg.checkpoints) && !FAST_BACKENDS.has(backendName ?? '');
   const recorder = new FrameRecorder();
   const trace = new LossTrace();
   const r = await runPipeline({
     content: msg.content,
     styles: msg.styles,
     initImage: msg.initImage,
-    options: msg.options,
+    options: eachIteration ? { ...msg.options, saveEvery: 1 } : msg.options,
     engine,
     signal,
     onProgress: (progress) => {
       trace.add(progress);
+      if (eachIteration) job.reached = progress.iteration;
       send({ type: 'progress', jobId, progress });
     },
-    onPreview: (iteration, png) => send({ type: 'preview', jobId, iteration, png }),
+    onPreview: (iteration, png) => {
+      if (msg.checkpoints) job.latest = { iteration, png };
+      if (!eachIteration || (every > 0 && iteration % every === 0)) send({ type: 'preview', jobId, iteration, png });
+    },
     onFrame: (frame) => recorder.add(frame),
   });
   const frames = (await recorder.frames()).map((f) => f.png);
@@ -116,6 +160,8 @@ async function runSheet(msg: RunMessage, sheet: SheetSpec, engine: Engine, signa
     engine,
     signal,
     onProgress: (progress) => send({ type: 'progress', jobId, progress }),
+    finishedRuns: new Map((msg.sheetRuns ?? []).map((d) => [d.run, { png: d.png, run: JSON.parse(d.runJson) as CellRun }])),
+    onRunDone: (run, png, cellRun) => send({ type: 'sheetRun', jobId, run, png, runJson: JSON.stringify(cellRun) }),
   });
   const runs = r.json.cells.filter((c) => c.type === 'run');
   return {
@@ -141,11 +187,18 @@ process.on('message', (msg: ToWorker) => {
     case 'cancel':
       if (current?.jobId === msg.jobId) current.abort.abort();
       return;
+    case 'checkpoint':
+      void checkpointOf(current?.jobId === msg.jobId ? current : undefined).then((latest) => send({ type: 'checkpoint', jobId: msg.jobId, ...latest }));
+      return;
   }
 });
 
 // The IPC channel closes when the parent exits, even by SIGKILL: do not outlive it.
 process.on('disconnect', () => process.exit(0));
+
+// Ctrl-C reaches the whole process group, and systemd's default KillMode SIGTERMs every process of
+// the unit: the parent asks for a checkpoint first and then ends this process itself.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
 
 process.on('unhandledRejection', (e) => {
   logger.error({ err: messageOf(e) }, 'engine worker: unhandled rejection');

@@ -3,10 +3,11 @@
 // secret. The job service is created and started by the caller; this only listens to it.
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { App } from '@slack/bolt';
+import { App, webApi } from '@slack/bolt';
 import { registerSlackListeners } from '../../commands/slack/index.ts';
 import type { JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
+import type { ChatMetrics } from '../ops/metrics.ts';
 import { AdminChecker } from './admins.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { SlackDeps } from './context.ts';
@@ -30,12 +31,16 @@ export interface StartSlackOptions {
   apiUrl?: string;
   /** Overrides of the STYLIZE_* adapter settings read from the environment. */
   settings?: Partial<SlackAdapterSettings>;
+  /** Where to count API errors and rate limits (the bot's /metrics). */
+  metrics?: ChatMetrics;
 }
 
 export interface SlackHandle {
   app: App;
   /** The port the HTTP receiver listens on (HTTP mode). */
   port?: number;
+  /** Started and not stopped (readiness). */
+  connected(): boolean;
   stop(): Promise<void>;
 }
 
@@ -74,7 +79,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
     index,
     updateIntervalMs: settings.updateIntervalMs,
     previewIntervalMs: settings.previewIntervalMs,
+    onApiError: () => opts.metrics?.chatApiError('slack'),
   });
+  app.client.on(webApi.WebClientEvent.RATE_LIMITED, () => opts.metrics?.chatRateLimited('slack'));
   const deps: SlackDeps = { jobs: opts.jobs, renderer, index, admins: new AdminChecker(), settings, botToken: opts.botToken, apiUrl };
   registerSlackListeners(app, deps);
   app.error(async (error) => {
@@ -100,6 +107,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
   return {
     app,
     port,
+    connected: () => !stopped,
     async stop() {
       if (stopped) return;
       stopped = true;

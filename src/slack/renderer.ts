@@ -8,7 +8,7 @@
 // its ts) exists. When the share info is there, the file message is indexed too, so reacting on the
 // image works as well.
 import type { webApi } from '@slack/bolt';
-import { cancelHint, formatDuration, jobProgressText, jobTitle, resultText } from '../chat/format.ts';
+import { cancelHint, formatDuration, jobProgressText, jobTitle, resultText, resumedText } from '../chat/format.ts';
 import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
@@ -66,6 +66,8 @@ export interface RendererOptions {
   index: JobMessageIndex;
   updateIntervalMs: number;
   previewIntervalMs: number;
+  /** A Slack API call failed (metrics). */
+  onApiError?: () => void;
 }
 
 function queuedStatus(position: number): string {
@@ -125,6 +127,7 @@ export class SlackJobRenderer {
 
   private enqueue(view: JobView, step: () => Promise<void>): void {
     const next = view.chain.then(() => (view.abandoned ? undefined : step())).catch((e: unknown) => {
+      this.opts.onApiError?.();
       log.error({ err: (e as Error).message, jobId: view.job.id }, 'slack message update failed');
     });
     view.chain = next;
@@ -150,7 +153,8 @@ export class SlackJobRenderer {
       case 'resumed':
         this.enqueue(view, async () => {
           await this.ensureRoot(view);
-          await this.updateRoot(view, this.rootText(view, 'resumed after a restart, waiting for its turn.'), true);
+          const from = resumedText(event).replace(/^Resumed after a restart/, '').replace(/\.$/, '');
+          await this.updateRoot(view, this.rootText(view, `resumed after a restart${from}, waiting for its turn.`), true);
         });
         break;
       case 'started':
@@ -230,20 +234,28 @@ export class SlackJobRenderer {
           await part();
           return true;
         } catch (e) {
+          this.opts.onApiError?.();
           log.error({ err: (e as Error).message, jobId: job.id }, `slack: could not ${what}`);
           return false;
         }
       };
       const last = view.lastProgress;
       if (event.type === 'completed') {
+        if (view.meta.fileTs) {
+          // Uploaded before a restart that came before the service heard of it.
+          this.opts.jobs.confirmDelivered(job.id);
+          return;
+        }
         if (view.meta.progressTs && last) {
           await attempt('finish the progress message', () => this.putProgress(view, `Finished.\n${jobProgressText(job, { ...last, iteration: last.steps, etaMs: 0 })}`, false));
         }
         const uploaded = await attempt('upload the result', async () => {
           const [name, title] = job.sheet ? [`sheet-${job.sheet.kind}-${job.id}.png`, `${jobTitle(job)}`] : [`stylize-${job.id}.png`, `Stylized (${job.options.mode})`];
           const fileTs = await this.upload(view, event.png, name, title);
+          this.opts.jobs.confirmDelivered(job.id);
           if (fileTs) {
             view.meta.fileTs = fileTs;
+            this.persist(view);
             this.opts.index.set(view.meta.channel, fileTs, { jobId: job.id, role: 'file' });
           }
         });

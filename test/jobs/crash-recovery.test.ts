@@ -1,9 +1,10 @@
 // kill -9 of the process running the queue, in the middle of a job: after a restart on the same
-// data directory every submitted job completes, the interrupted one resuming from its last preview.
+// data directory every submitted job completes, the interrupted one resuming from its last preview;
+// a sheet killed in its third run goes on at its third run.
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { JobEvent, JobInputs, JobOwner } from '../../src/jobs/types.ts';
+import type { JobEvent, JobInputs, JobOwner, SheetSpec } from '../../src/jobs/types.ts';
 import { makePng, owner, tempDir, weightsFile } from './helpers.ts';
 
 const HOST = fileURLToPath(new URL('./fixtures/queue-host.ts', import.meta.url));
@@ -51,9 +52,9 @@ class Host {
     return this.wait((m) => m.type === 'event' && m.jobId === jobId && pred(m.event as JobEvent));
   }
 
-  async submit(o: JobOwner, inputs: JobInputs, options: Record<string, unknown>): Promise<string> {
+  async submit(o: JobOwner, inputs: JobInputs, options: Record<string, unknown>, sheet?: SheetSpec): Promise<string> {
     const ref = ++this.ref;
-    this.child.send({ type: 'submit', ref, owner: o, inputs, options });
+    this.child.send({ type: 'submit', ref, owner: o, inputs, options, sheet });
     const m = await this.wait((x) => x.type === 'submitted' && x.ref === ref);
     const result = m.result as { ok: boolean; jobId: string; reason?: string };
     if (!result.ok) throw new Error(`refused: ${result.reason}`);
@@ -122,11 +123,12 @@ it('loses nothing when the queue process is killed with SIGKILL mid-job', async 
   for (const id of [interrupted, ...queued]) expect(second.of(id).at(-1), JSON.stringify(second.of(id).at(-1))).toMatchObject({ type: 'completed', png: expect.any(Number) });
 
   const resumed = second.of(interrupted);
-  expect(resumed.slice(0, 2)).toEqual([{ type: 'resumed' }, { type: 'started' }]);
+  expect(resumed.slice(0, 2)).toMatchObject([{ type: 'resumed', from: { source: 'preview' } }, { type: 'started' }]);
   // It went on from its last preview, not from scratch, and still counts to the job's 60 steps.
   const iterations = resumed.flatMap((e) => (e.type === 'progress' ? [e.iteration] : []));
   expect(checkpoint).toBeGreaterThanOrEqual(10);
   expect(iterations[0]).toBeGreaterThanOrEqual(checkpoint - 5);
+  expect(iterations[0]).toBe((resumed[0] as Extract<JobEvent, { type: 'resumed' }>).from?.iteration);
   expect(iterations[0]).toBeGreaterThanOrEqual(10);
   expect(iterations.at(-1)).toBe(60);
   expect(resumed.find((e) => e.type === 'progress')).toMatchObject({ steps: 60 });
@@ -137,4 +139,37 @@ it('loses nothing when the queue process is killed with SIGKILL mid-job', async 
   second.child.send({ type: 'stop' });
   await second.exited();
   expect(second.child.exitCode).toBe(0);
+}, 240_000);
+
+it('a sheet killed with SIGKILL in its third run goes on at its third run after the restart', async () => {
+  const steps = 40;
+  const sheet: SheetSpec = { kind: 'texture', layers: ['conv_1', 'conv_2', 'conv_3', 'conv_4'] }; // 4 runs + the combo = 5
+  const first = new Host(tmp.dir, weights);
+  hosts.push(first);
+  await first.wait((m) => m.type === 'ready');
+  const id = await first.submit(owner('s'), { styles: [inputs.styles[0]] }, { size: 32, steps }, sheet);
+  await first.waitEvent(id, (e) => e.type === 'progress' && e.iteration >= 2 * steps + 3);
+  first.child.kill('SIGKILL');
+  await first.exited();
+  const before = Math.max(...first.of(id).flatMap((e) => (e.type === 'progress' ? [e.iteration] : [])));
+  expect(before).toBeLessThan(3 * steps); // still in its third run
+
+  const second = new Host(tmp.dir, weights);
+  hosts.push(second);
+  const end = await second.waitEvent(id, (e) => ['completed', 'failed', 'cancelled'].includes(e.type));
+  const after = second.of(id);
+  expect(after.slice(0, 2)).toEqual([{ type: 'resumed', runsDone: 2 }, { type: 'started' }]);
+  const iterations = after.flatMap((e) => (e.type === 'progress' ? [e.iteration] : []));
+  // The third run from its start, counted over the whole sheet; the first two are not run again.
+  expect(iterations[0]).toBe(2 * steps);
+  expect(iterations.at(-1)).toBeGreaterThan(4 * steps);
+  const done = end.event as Extract<JobEvent, { type: 'completed' }>;
+  expect(done.type).toBe('completed');
+  const runs = done.report!.cells.filter((c) => c.type === 'run');
+  expect(runs).toHaveLength(5);
+  // The kept runs are in the sheet with their numbers from before the kill.
+  expect(runs.every((c) => (c.iterations ?? 0) > 0 && (c.runtimeMs ?? 0) > 0)).toBe(true);
+
+  second.child.send({ type: 'stop' });
+  await second.exited();
 }, 240_000);

@@ -3,6 +3,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { StylizeMetrics } from '../../src/ops/metrics.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 
@@ -11,11 +12,12 @@ let weights: string;
 let svc: LocalJobService;
 let rec: ReturnType<typeof recordEvents>;
 let inputs: JobInputs;
+const metrics = new StylizeMetrics();
 const fast = { size: 16, optimizer: 'adam', preset: 'seed' };
 /** Slow enough per iteration (full Gatys layers at 48 px) to act on a job while it runs. */
 const slow = { size: 48, steps: 300, optimizer: 'adam', preset: 'gatys' };
 
-const config = () => ({ dataDir: tmp.dir, weightsPath: weights, backend: 'wasm', engineThreads: 1 });
+const config = () => ({ dataDir: tmp.dir, weightsPath: weights, backend: 'wasm', engineThreads: 1, metrics });
 
 function job(r: SubmitResult): JobRecord {
   if (!r.ok) throw new Error(`refused: ${r.reason}`);
@@ -130,6 +132,9 @@ describe('job service with a real engine worker', () => {
     expect(svc.get(victim.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('SIGKILL') });
     expect((await rec.waitEnd(next.id)).event.type).toBe('completed');
     expect(svc.workerPids()[0]).not.toBe(pid);
+    const counted = async (name: string) => (await metrics.registry.getSingleMetric(name)!.get()).values;
+    expect((await counted('stylize_engine_restarts_total'))[0].value).toBe(1);
+    expect(await counted('stylize_jobs_failed_total')).toContainEqual(expect.objectContaining({ labels: { platform: 'discord', mode: 'transfer' }, value: 1 }));
   });
 
   it("stops a job at the workspace's time limit and goes on", async () => {
@@ -159,7 +164,9 @@ describe('job service with a real engine worker', () => {
     expect(svc.rerun(firstJob.id, 'texture', owner('u9'))).toMatchObject({ ok: false, reason: expect.stringContaining('were deleted') });
     await rec.waitEnd(queued.id);
     const resumed = rec.of(interrupted.id);
-    expect(resumed.slice(0, 2)).toEqual([{ type: 'resumed' }, { type: 'started' }]);
+    expect(resumed.slice(0, 2)).toMatchObject([{ type: 'resumed', from: { source: 'preview' } }, { type: 'started' }]);
+    const from = (resumed[0] as Extract<JobEvent, { type: 'resumed' }>).from!.iteration;
+    expect(progressOf(resumed)[0]).toBe(from); // the iteration it was told it resumes from
     expect(resumed.at(-1)?.type).toBe('completed');
     expect(progressOf(resumed)[0]).toBeGreaterThanOrEqual(5); // from its last preview, not from scratch
     expect(progressOf(resumed).at(-1)).toBe(25);

@@ -1,6 +1,6 @@
 // Sheet jobs in the job service: checked and costed at submit, stored with their parameters and
 // every input, run by a real engine worker (wasm, random weights, 16 px, a step or two per run),
-// started over after a restart, cancellable, never re-run from reactions.
+// resumed after a restart, cancellable, never re-run from reactions.
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
@@ -186,7 +186,7 @@ describe('running a sheet on a real engine worker', () => {
     expect(done.summary).toMatch(/^texture sheet: 3 runs in .*\(seed preset, lbfgs, 1 steps, 16 px\)\nconv_1 = conv1_1: style /);
   });
 
-  it('a running sheet starts over after a restart (resumed), and can be cancelled while it runs', async () => {
+  it('a sheet stopped in its first run runs it again after a restart (resumed), and can be cancelled while it runs', async () => {
     // Slow enough to catch mid-way: 3 runs of 40 steps at 32 px.
     const j = job(svc.submit({ owner: owner('r'), sheet: { kind: 'texture', layers: ['conv_1', 'conv_3'] }, inputs: { styles: [s1] }, options: { size: 32, steps: 40 } }));
     await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'progress' && e.event.iteration >= 5, 60_000);

@@ -6,7 +6,7 @@ import type { Engine } from '../engine.ts';
 import type { SheetKind } from './plan.ts';
 import { sheetProgress } from './progress.ts';
 import { renderSheet } from './render.ts';
-import { sheetSummary, type SheetReport } from './report.ts';
+import { sheetSummary, type CellRun, type SheetReport } from './report.ts';
 
 export interface SheetJobInput {
   kind: SheetKind;
@@ -20,6 +20,10 @@ export interface SheetJobInput {
   /** iteration/steps count over all runs: steps = runs × options.steps. */
   onProgress?: (p: Progress) => void;
   maxInputPixels?: number;
+  /** Runs finished before a restart, by index among the runs: not run again. */
+  finishedRuns?: ReadonlyMap<number, { png: Buffer; run: CellRun }>;
+  /** After each run: its index among the runs, its image and numbers (to keep across a restart). */
+  onRunDone?: (index: number, png: Buffer, run: CellRun) => void;
 }
 
 export interface SheetJobResult {
@@ -42,6 +46,8 @@ export async function runSheetJob(input: SheetJobInput): Promise<SheetJobResult>
     signal: input.signal,
     maxInputPixels: input.maxInputPixels,
     onProgress: onProgress ? (p, at) => onProgress(toSheet(p, at)) : undefined,
+    finishedRuns: input.finishedRuns,
+    onCellDone: input.onRunDone ? (index, _total, run, _cell, png) => input.onRunDone?.(index, png, run) : undefined,
   });
   return { png, summary: sheetSummary(json), json };
 }

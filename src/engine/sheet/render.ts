@@ -39,8 +39,10 @@ export interface RenderSheetInput {
   maxInputPixels?: number;
   /** Before each run starts: its position among the runs. */
   onCell?(index: number, total: number, cell: RunCell): void;
-  /** After each run, with its numbers. */
-  onCellDone?(index: number, total: number, run: CellRun, cell: RunCell): void;
+  /** After each run, with its numbers and its image. */
+  onCellDone?(index: number, total: number, run: CellRun, cell: RunCell, png: Buffer): void;
+  /** Runs (by index among the runs) finished earlier, e.g. before a restart: used as they are, not run again. */
+  finishedRuns?: ReadonlyMap<number, { png: Buffer; run: CellRun }>;
   /** Every iteration of the current run, as the pipeline reports it. */
   onProgress?(p: Progress, at: CellProgress): void;
   renderer?: TextRenderer;
@@ -105,6 +107,12 @@ export async function renderSheet(input: RenderSheetInput): Promise<RenderedShee
   for (const [cellIndex, cell] of plan.cells.entries()) {
     if (cell.type !== 'run') continue;
     throwIfAborted();
+    const earlier = input.finishedRuns?.get(runIndex);
+    if (earlier) {
+      results.set(cellIndex, earlier);
+      runIndex++;
+      continue;
+    }
     const at: CellProgress = { run: runIndex, runs, cell: cellIndex };
     input.onCell?.(runIndex, runs, cell);
     const r = await runPipeline({
@@ -118,7 +126,7 @@ export async function renderSheet(input: RenderSheetInput): Promise<RenderedShee
     });
     const run: CellRun = { losses: r.losses, iterations: r.iterations, runtimeMs: r.runtimeMs, width: r.width, height: r.height };
     results.set(cellIndex, { png: r.png, run });
-    input.onCellDone?.(runIndex, runs, run, cell);
+    input.onCellDone?.(runIndex, runs, run, cell, r.png);
     runIndex++;
   }
   throwIfAborted();
