@@ -3,10 +3,8 @@
 // sent to the user as an ephemeral message in the channel the modal was opened from.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { SlackDeps } from '../../src/slack/context.ts';
-import { SlackInputError } from '../../src/slack/files.ts';
 import { CONTENT_BLOCK, readStylizeModal, type SubmittedView } from '../../src/slack/modal.ts';
-import { tellUser } from '../../src/slack/notify.ts';
-import { submitSlackJob } from '../../src/slack/submit.ts';
+import { submitFromForm } from '../../src/slack/submit.ts';
 import { logger } from '../../src/log.ts';
 import type { OptionsInput } from '../../src/options.ts';
 
@@ -29,9 +27,10 @@ export function stylizeModalSubmit(deps: SlackDeps) {
     }
     await ack();
     const { channel, threadTs } = form.metadata;
-    const to = { channel, user: body.user.id, ...(threadTs ? { threadTs } : {}) };
-    try {
-      const result = await submitSlackJob(deps, client, {
+    await submitFromForm(
+      deps,
+      client,
+      {
         teamId,
         channel,
         userId: body.user.id,
@@ -39,11 +38,8 @@ export function stylizeModalSubmit(deps: SlackDeps) {
         contentFile: form.contentFile,
         styleFile: form.styleFile,
         options: form.options,
-      });
-      if (!result.ok) await tellUser(client, to, `Could not start: ${result.reason}`);
-    } catch (e) {
-      if (!(e instanceof SlackInputError)) log.error({ err: (e as Error).message }, 'modal submission failed');
-      await tellUser(client, to, e instanceof SlackInputError ? e.message : `Could not start: ${(e as Error).message}`);
-    }
+      },
+      'modal',
+    );
   };
 }

@@ -2,14 +2,9 @@
 // downloaded and the sheet queued after ack, with any problem sent to the user ephemerally.
 import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
 import type { SlackDeps } from '../../src/slack/context.ts';
-import { SlackInputError } from '../../src/slack/files.ts';
 import type { SubmittedView } from '../../src/slack/modal.ts';
-import { tellUser } from '../../src/slack/notify.ts';
 import { SHEET_BLOCKS, readSheetModal } from '../../src/slack/sheet-modal.ts';
-import { submitSlackJob } from '../../src/slack/submit.ts';
-import { logger } from '../../src/log.ts';
-
-const log = logger.child({ module: 'slack' });
+import { submitFromForm } from '../../src/slack/submit.ts';
 
 export function stylizeSheetModalSubmit(deps: SlackDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
@@ -22,9 +17,10 @@ export function stylizeSheetModalSubmit(deps: SlackDeps) {
     }
     await ack();
     const { channel, threadTs } = form.metadata;
-    const to = { channel, user: body.user.id, ...(threadTs ? { threadTs } : {}) };
-    try {
-      const result = await submitSlackJob(deps, client, {
+    await submitFromForm(
+      deps,
+      client,
+      {
         teamId,
         channel,
         userId: body.user.id,
@@ -33,11 +29,8 @@ export function stylizeSheetModalSubmit(deps: SlackDeps) {
         contentFiles: form.contentFiles,
         styleFiles: form.styleFiles,
         options: form.options,
-      });
-      if (!result.ok) await tellUser(client, to, `Could not start: ${result.reason}`);
-    } catch (e) {
-      if (!(e instanceof SlackInputError)) log.error({ err: (e as Error).message }, 'sheet form submission failed');
-      await tellUser(client, to, e instanceof SlackInputError ? e.message : `Could not start: ${(e as Error).message}`);
-    }
+      },
+      'sheet form',
+    );
   };
 }

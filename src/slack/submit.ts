@@ -3,9 +3,13 @@
 import type { webApi } from '@slack/bolt';
 import type { OptionsInput } from '../options.ts';
 import type { JobInputs, SheetSpec, SubmitResult } from '../jobs/types.ts';
+import { logger } from '../log.ts';
 import type { SlackDeps } from './context.ts';
-import { downloadSlackImage, type SlackFile } from './files.ts';
+import { downloadSlackImage, SlackInputError, type SlackFile } from './files.ts';
+import { tellUser } from './notify.ts';
 import type { SlackJobMeta } from './renderer.ts';
+
+const log = logger.child({ module: 'slack' });
 
 export interface SlackJobRequest {
   teamId: string;
@@ -54,4 +58,19 @@ export async function submitSlackJob(deps: SlackDeps, client: webApi.WebClient, 
   });
   if (result.ok) deps.renderer.announce(result.job, result.position);
   return result;
+}
+
+/**
+ * A form's job, submitted after the form was acknowledged: a refusal or an unusable image is told to
+ * the user ephemerally (where the form was opened), an unexpected failure is logged too.
+ */
+export async function submitFromForm(deps: SlackDeps, client: webApi.WebClient, req: SlackJobRequest, form: string): Promise<void> {
+  const to = { channel: req.channel, user: req.userId, ...(req.threadTs ? { threadTs: req.threadTs } : {}) };
+  try {
+    const result = await submitSlackJob(deps, client, req);
+    if (!result.ok) await tellUser(client, to, `Could not start: ${result.reason}`);
+  } catch (e) {
+    if (!(e instanceof SlackInputError)) log.error({ err: (e as Error).message }, `${form} submission failed`);
+    await tellUser(client, to, e instanceof SlackInputError ? e.message : `Could not start: ${(e as Error).message}`);
+  }
 }

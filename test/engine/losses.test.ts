@@ -11,6 +11,7 @@ import type { RGBImage } from '../../src/engine/types.ts';
 import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
 import { mse, naiveFeatures, naiveGram, naiveLosses, naiveTv } from '../helpers/naive-vgg.ts';
 import { randomImage, tinyVggWeights } from '../helpers/tiny-vgg.ts';
+import { maxRelErr, relErr } from '../helpers/relative-error.ts';
 
 const weights = tinyVggWeights(11);
 const image = randomImage(16, 16, 1);
@@ -19,20 +20,6 @@ const styles = [randomImage(16, 16, 3), randomImage(24, 16, 4)];
 
 function toTensor(img: RGBImage): tf.Tensor4D {
   return tf.tensor4d(img.data, [1, img.height, img.width, 3]);
-}
-
-function relErr(actual: number, expected: number): number {
-  return Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-12);
-}
-
-function maxRelErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  return err / scale;
 }
 
 describe('losses against a float64 reference', () => {

@@ -20,7 +20,7 @@ function job(r: SubmitResult): JobRecord {
 }
 
 function open(dataDir: string, retentionHours?: number): LocalJobService {
-  const svc = createJobService({ dataDir, weightsPath: weights, backend: 'wasm', wasmThreads: 1, retentionHours });
+  const svc = createJobService({ dataDir, weightsPath: weights, backend: 'wasm', engineThreads: 1, retentionHours });
   services.push(svc);
   return svc;
 }

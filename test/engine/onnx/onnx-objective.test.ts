@@ -11,22 +11,9 @@ import type { RGBImage } from '../../../src/engine/types.ts';
 import { testEngine } from '../../helpers/engines.ts';
 import { naiveFeatures, naiveLosses } from '../../helpers/naive-vgg.ts';
 import { randomImage, tinyVggWeights } from '../../helpers/tiny-vgg.ts';
+import { maxRelErr, relErr } from '../../helpers/relative-error.ts';
 
 const weights = tinyVggWeights(11);
-
-function relErr(actual: number, expected: number): number {
-  return Math.abs(actual - expected) / Math.max(Math.abs(expected), 1e-12);
-}
-
-function maxRelErr(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    scale = Math.max(scale, Math.abs(expected[i]));
-    err = Math.max(err, Math.abs(actual[i] - expected[i]));
-  }
-  return err / scale;
-}
 
 /** NCHW → HWC, to compare with the reference's layout. */
 function toHwc(data: Float32Array, c: number, h: number, w: number): Float32Array {
