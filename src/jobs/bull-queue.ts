@@ -139,6 +139,9 @@ export class BullQueueBackend implements JobQueueBackend {
 
   async start(): Promise<void> {
     this.started = true;
+    // Submits are refused until the connection is ready; a Redis that is down at boot is waited
+    // for a while, then the bot comes up anyway and takes jobs once Redis is back.
+    await this.connected(10_000);
     this.sub.on('message', (_channel: string, text: string) => this.onMessage(text));
     await this.sub.subscribe(EVENTS_CHANNEL);
     await this.reconcile();
@@ -160,6 +163,20 @@ export class BullQueueBackend implements JobQueueBackend {
   }
 
   // ---- internals ----
+
+  private connected(withinMs: number): Promise<void> {
+    if (this.redis.status === 'ready') return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, withinMs);
+      const redis = this.redis;
+      function done() {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
+  }
 
   private async add(entry: QueueEntry): Promise<void> {
     const payload = this.hooks?.payload(entry.id);
