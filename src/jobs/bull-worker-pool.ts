@@ -37,6 +37,11 @@ export interface BullJobData {
 /** How often a running job's cancel flag is read: a cancel lands within this plus one iteration. */
 const CANCEL_POLL_MS = 250;
 
+function within(ms: number, p: Promise<unknown>): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
+}
+
 export class BullWorkerPool {
   private readonly engines: EngineWorker[];
   private readonly workers: Worker[] = [];
@@ -75,6 +80,13 @@ export class BullWorkerPool {
     return this.engines.filter((e) => e.backend !== undefined).length;
   }
 
+  /** Readiness of a worker machine: an engine ready and Redis reachable. */
+  notReady(): string | undefined {
+    if (this.readyEngines === 0) return 'no engine process is ready';
+    if (this.redis.status !== 'ready') return 'the job queue (Redis) is unreachable';
+    return undefined;
+  }
+
   /**
    * Takes no new job, stops the engines (a running job first checkpoints into Redis when asked
    * to), and hands running jobs back to the queue: they fail this attempt with "interrupted" and
@@ -82,9 +94,10 @@ export class BullWorkerPool {
    */
   async stop(opts: StopOptions = {}): Promise<void> {
     this.stopping = true;
-    await Promise.all(this.workers.map((w) => w.pause(true).catch(() => undefined)));
+    // With Redis down, BullMQ's pause and close wait for it: a stopping worker does not.
+    await within(2000, Promise.all(this.workers.map((w) => w.pause(true).catch(() => undefined))));
     await Promise.all(this.engines.map((e) => e.stop(opts)));
-    await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
+    await within(2000, Promise.all(this.workers.map((w) => w.close().catch(() => undefined))));
     this.redis.disconnect();
   }
 

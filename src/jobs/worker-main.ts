@@ -10,7 +10,9 @@ import { logger } from '../log.ts';
 import { queueTimingFromEnv } from './bull-shared.ts';
 import { BullWorkerPool } from './bull-worker-pool.ts';
 import { redactRedisUrl } from './redis-url.ts';
-import { engineThreadsFor } from './service.ts';
+import { opsAddressFromEnv, startOpsServer, type OpsServer } from '../ops/ops-server.ts';
+import { StylizeMetrics } from '../ops/metrics.ts';
+import { engineThreadsFor, shutdownGraceFromEnv } from './service.ts';
 
 function fail(message: string): never {
   process.stderr.write(`stylize worker: ${message}\n`);
@@ -25,8 +27,12 @@ async function main(): Promise<void> {
   const workers = env.STYLIZE_WORKERS?.trim() ? Number(env.STYLIZE_WORKERS) : 1;
   if (!Number.isInteger(workers) || workers < 1) fail(`STYLIZE_WORKERS: got ${JSON.stringify(env.STYLIZE_WORKERS)}, expected a whole number ≥ 1`);
   let timing;
+  let opsAddress;
+  let graceS: number;
   try {
     timing = queueTimingFromEnv(env);
+    opsAddress = opsAddressFromEnv(env);
+    graceS = shutdownGraceFromEnv(env);
   } catch (e) {
     fail((e as Error).message);
   }
@@ -42,6 +48,7 @@ async function main(): Promise<void> {
     progress.stop();
   }
 
+  const metrics = new StylizeMetrics();
   const pool = new BullWorkerPool({
     redisUrl,
     workers,
@@ -50,18 +57,32 @@ async function main(): Promise<void> {
     weightsPath,
     backend: env.STYLIZE_BACKEND?.trim() || undefined,
     engineThreads: engineThreadsFor(workers),
+    onRestart: () => metrics.engineRestarts.inc(),
   });
+  let ops: OpsServer | undefined;
   let stopping = false;
+  // Graceful: running jobs checkpoint into Redis and go back to the queue, where the next free
+  // worker resumes them; a second signal exits at once.
   const stop = async (signal: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.info({ signal }, 'worker shutting down');
-    await pool.stop();
+    logger.info({ signal, graceS }, 'worker shutting down');
+    const force = setTimeout(() => process.exit(0), Math.max(0, graceS * 1000 - 200));
+    force.unref();
+    await pool.stop({ checkpointWithinMs: Math.max(500, (graceS * 1000) / 2) });
+    await ops?.close();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
+  if (opsAddress) {
+    ops = await startOpsServer({
+      ...opsAddress,
+      metrics,
+      notReady: () => (stopping ? 'shutting down' : pool.notReady()),
+    });
+  }
   const engines = await pool.start();
   if (engines === 0) {
     logger.error({ engines: workers }, 'no engine could start: this worker takes no jobs');

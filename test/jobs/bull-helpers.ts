@@ -9,7 +9,7 @@ import type { JobEvent, JobInputs, JobOwner } from '../../src/jobs/types.ts';
 const WORKER_MAIN = fileURLToPath(new URL('../../src/jobs/worker-main.ts', import.meta.url));
 
 /** Short locks: a killed worker's job is taken back within a few seconds. */
-export const TEST_LOCK_MS = 2000;
+export const TEST_LOCK_MS = 3000;
 export const TEST_TIMING = { lockMs: TEST_LOCK_MS, stalledMs: TEST_LOCK_MS / 2 };
 
 export interface WorkerProcess {

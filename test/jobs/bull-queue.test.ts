@@ -16,6 +16,7 @@ let rec: ReturnType<typeof recordEvents>;
 let inputs: JobInputs;
 let listener: Awaited<ReturnType<typeof listenToWorkers>>;
 let client: Redis;
+let weightsPath: string;
 const workers: WorkerProcess[] = [];
 
 const fast = { size: 16, optimizer: 'adam', preset: 'seed' };
@@ -30,6 +31,7 @@ beforeAll(async () => {
   redis = await startRedis();
   tmp = tempDir('bull');
   const weights = await weightsFile(tmp.dir);
+  weightsPath = weights;
   inputs = { content: await makePng(16, 16, 1), styles: [await makePng(16, 12, 2)] };
   const env = workerEnv(redis.url, weights);
   workers.push(...(await Promise.all([startWorker(env), startWorker(env)])));
@@ -105,5 +107,33 @@ describe('the shared queue on Redis with two worker processes', () => {
     for (const b of blockers) svc.cancel(b.id, { userId: 'admin', isAdmin: true });
     for (const b of blockers) expect((await rec.waitEnd(b.id)).event.type).toBe('cancelled');
     expect(listener.messages.some((m) => m.t === 'started' && m.id === waiting.id)).toBe(false);
+  });
+});
+
+describe('a worker whose engine cannot start', () => {
+  it('says so in its log, takes no job and exits with an error', async () => {
+    const bad = await startWorker(workerEnv(redis.url, `${tmp.dir}/vgg19.safetensors`, { STYLIZE_BACKEND: 'no-such-backend' }), false);
+    expect(await bad.exited()).toBe(1);
+    const log = bad.log.join('\n');
+    expect(log).toContain('the engine could not start');
+    expect(log).toContain('this worker takes no jobs');
+    expect(log).not.toContain('job started');
+  });
+
+  it('never logs the Redis password, neither while running nor when Redis goes away', async () => {
+    const locked = await startRedis({ password: 'hunter2-secret' });
+    try {
+      const w = await startWorker(workerEnv(locked.url, weightsPath, { STYLIZE_LOG_LEVEL: 'debug' }));
+      await locked.stop();
+      await new Promise((r) => setTimeout(r, 500));
+      await w.stop();
+      const log = w.log.join('\n');
+      expect(log).toContain('worker taking jobs');
+      expect(log).toContain(':***@127.0.0.1');
+      expect(log).toContain('Redis connection lost');
+      expect(log).not.toContain('hunter2');
+    } finally {
+      await locked.close();
+    }
   });
 });
