@@ -63,6 +63,7 @@ export class BullQueueBackend implements JobQueueBackend {
   private hooks: QueueHooks | undefined;
   private timer: NodeJS.Timeout | undefined;
   private collecting = false;
+  private collectAgain = false;
   private started = false;
   private stopped = false;
 
@@ -240,11 +241,19 @@ export class BullQueueBackend implements JobQueueBackend {
 
   /** Records every finished job in Redis and removes it there: the result is now the bot's. */
   private async collect(): Promise<void> {
-    if (this.collecting || this.stopped || this.redis.status !== 'ready') return;
+    if (this.stopped || this.redis.status !== 'ready') return;
+    // A job that ends while a collection is under way is collected right after it, not a second later.
+    if (this.collecting) {
+      this.collectAgain = true;
+      return;
+    }
     this.collecting = true;
     try {
-      const done = await this.queue.getJobs(['completed', 'failed']);
-      for (const job of done) await this.deliver(job);
+      do {
+        this.collectAgain = false;
+        const done = await this.queue.getJobs(['completed', 'failed']);
+        for (const job of done) await this.deliver(job);
+      } while (this.collectAgain && !this.stopped);
     } catch (e) {
       logger.debug({ err: redactSecretIn((e as Error).message, this.config.redisUrl) }, 'could not collect finished jobs');
     } finally {
