@@ -38,6 +38,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  if (process.env.BULL_DEBUG) for (const w of workers) console.log(w.child.pid, w.log.slice(-15).join('\n'));
   for (const h of hosts) await h.kill();
   listener?.close();
   await Promise.all(workers.map((w) => w.stop('SIGKILL')));
@@ -77,6 +78,35 @@ it('a worker killed with SIGKILL mid-job: another worker resumes from the checkp
     await svc.stop();
   }
   // A fresh worker in place of the killed one, for the next tests.
+  workers.push(await startWorker(workerEnv(redis.url, weights)));
+});
+
+it('a worker stopped with SIGTERM mid-job: it checkpoints into Redis and exits 0; another worker goes on from that checkpoint', async () => {
+  const svc: LocalJobService = createJobService({ dataDir: `${tmp.dir}/t`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  const rec = recordEvents(svc);
+  await svc.start();
+  try {
+    // Previews every 20 steps only: a resume at another iteration can only come from the stop's checkpoint.
+    const j = job(svc.submit({ owner: owner('t1'), inputs, options: { ...long, saveEvery: 20 } }));
+    const started = await listener.waitFor((m) => m.t === 'started' && m.id === j.id);
+    await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'progress' && e.event.iteration >= 5);
+    const victim = workers.find((w) => w.child.pid === pidOf(started))!;
+    await victim.stop('SIGTERM');
+    expect(victim.child.exitCode).toBe(0);
+    workers.splice(workers.indexOf(victim), 1);
+
+    expect((await rec.waitEnd(j.id)).event.type).toBe('completed');
+    const events = rec.of(j.id);
+    const resumed = events.find((e) => e.type === 'resumed');
+    expect(resumed).toMatchObject({ type: 'resumed', from: { source: 'checkpoint' } });
+    const at = (resumed as { from: { iteration: number } }).from.iteration;
+    expect(at).toBeGreaterThanOrEqual(5);
+    expect(at % 20).not.toBe(0);
+    expect(Math.min(...iterationsOf(events.slice(events.indexOf(resumed!))))).toBeGreaterThanOrEqual(at);
+    expect(events.filter((e) => e.type === 'completed')).toHaveLength(1);
+  } finally {
+    await svc.stop();
+  }
   workers.push(await startWorker(workerEnv(redis.url, weights)));
 });
 
