@@ -889,8 +889,7 @@ export function jobServiceConfigFromEnv(weightsPath: string, env: NodeJS.Process
   const least = redisUrl ? 0 : 1;
   if (!Number.isInteger(workers) || workers < least) throw new Error(`STYLIZE_WORKERS: got ${JSON.stringify(env.STYLIZE_WORKERS)}, expected a whole number ≥ ${least}`);
   return {
-    redisUrl,
-    queueTiming: queueTimingFromEnv(env),
+    ...(redisUrl ? { redisUrl, queueTiming: queueTimingFromEnv(env) } : {}),
     dataDir: env.STYLIZE_DATA_DIR?.trim() || './data',
     weightsPath,
     workers,

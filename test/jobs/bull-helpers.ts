@@ -133,7 +133,10 @@ export class ServiceHost {
     const seen = this.seen.find(pred);
     if (seen) return Promise.resolve(seen);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`service host: timed out after ${this.seen.length} messages`)), timeoutMs);
+      const timer = setTimeout(() => {
+        const last = this.seen.slice(-4).map((m) => JSON.stringify(m).slice(0, 200));
+        reject(new Error(`service host: timed out after ${this.seen.length} messages, last: ${last.join(' | ')}`));
+      }, timeoutMs);
       this.waiters.push({ pred, resolve: (m) => (clearTimeout(timer), resolve(m)) });
     });
   }

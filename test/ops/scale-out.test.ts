@@ -46,14 +46,15 @@ describe('Discord: npm start on the shared queue, the job on a worker process', 
     await fake?.stop();
   });
 
-  it('answers /stylize with a result computed by the worker, and is ready without an engine of its own', async () => {
+  it('answers /stylize with a result computed by the worker, and is ready without an engine or weights of its own', async () => {
     const metricsPort = await freePort();
     bot = startMain(
       baseEnv({
         DISCORD_TOKEN: fake.token,
         DISCORD_APPLICATION_ID: fake.appId,
         DISCORD_API_URL: fake.apiUrl,
-        STYLIZE_WEIGHTS: weights,
+        // No weights: with STYLIZE_WORKERS=0 the bot needs none (a download would fail: no URL reaches it).
+        STYLIZE_WEIGHTS_URL: 'http://127.0.0.1:9/none',
         STYLIZE_DATA_DIR: path.join(dir, 'discord-data'),
         STYLIZE_REDIS_URL: redis.url,
         STYLIZE_WORKERS: '0',
