@@ -28,6 +28,7 @@ import {
   QUEUE_UNAVAILABLE,
   type QueueMessage,
   type QueueTiming,
+  whenReady,
 } from './bull-shared.ts';
 import { BullWorkerPool, type BullJobData } from './bull-worker-pool.ts';
 import type { EngineWorkerConfig } from './engine-worker.ts';
@@ -101,7 +102,13 @@ export class BullQueueBackend implements JobQueueBackend {
     if (!this.order.remove(jobId)) return false;
     this.entries.delete(jobId);
     // A worker may be taking it this very moment: the flag stops it there; the removal covers the rest.
-    void this.flagCancel(jobId).then(() => this.queue.remove(jobId).catch(() => undefined));
+    void this.flagCancel(jobId)
+      .then(() => this.queue.remove(jobId))
+      // Removed before any worker saw it: the flag has nothing left to stop.
+      .then(async (removed) => {
+        if (removed === 1) await this.redis.del(cancelKey(jobId));
+      })
+      .catch(() => undefined);
     this.hooks?.orderChanged();
     return true;
   }
@@ -142,9 +149,15 @@ export class BullQueueBackend implements JobQueueBackend {
     this.started = true;
     // Submits are refused until the connection is ready; a Redis that is down at boot is waited
     // for a while, then the bot comes up anyway and takes jobs once Redis is back.
-    await this.connected(10_000);
+    await whenReady(this.redis, 10_000);
     this.sub.on('message', (_channel: string, text: string) => this.onMessage(text));
-    await this.sub.subscribe(EVENTS_CHANNEL);
+    // Subscribed only once the connection is ready (a SUBSCRIBE queued during the connection's own
+    // ready check puts it in subscriber mode too early, and the check fails), and again after
+    // every reconnect.
+    const subscribe = () => void this.sub.subscribe(EVENTS_CHANNEL).catch(() => undefined);
+    this.sub.on('ready', subscribe);
+    if (this.sub.status === 'ready') subscribe();
+    await whenReady(this.sub, 10_000);
     await this.reconcile();
     // After a Redis restart: jobs whose add was lost are added again, finished ones collected.
     this.redis.on('ready', () => void this.reconcile());
@@ -164,20 +177,6 @@ export class BullQueueBackend implements JobQueueBackend {
   }
 
   // ---- internals ----
-
-  private connected(withinMs: number): Promise<void> {
-    if (this.redis.status === 'ready') return Promise.resolve();
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, withinMs);
-      const redis = this.redis;
-      function done() {
-        clearTimeout(timer);
-        redis.off('ready', done);
-        resolve();
-      }
-      redis.once('ready', done);
-    });
-  }
 
   private async add(entry: QueueEntry): Promise<void> {
     const payload = this.hooks?.payload(entry.id);

@@ -69,3 +69,17 @@ export function connectRedis(url: string, role: string, extra: RedisOptions = {}
   });
   return redis;
 }
+
+/** Resolves once the connection is ready, or after withinMs whatever its state (callers cope with a down Redis). */
+export function whenReady(redis: Redis, withinMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      resolve();
+    };
+    const timer = setTimeout(done, withinMs);
+    redis.once('ready', done);
+  });
+}

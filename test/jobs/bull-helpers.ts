@@ -3,7 +3,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { EVENTS_CHANNEL, type QueueMessage } from '../../src/jobs/bull-shared.ts';
+import { EVENTS_CHANNEL, whenReady, type QueueMessage } from '../../src/jobs/bull-shared.ts';
 import type { JobEvent, JobInputs, JobOwner } from '../../src/jobs/types.ts';
 
 const WORKER_MAIN = fileURLToPath(new URL('../../src/jobs/worker-main.ts', import.meta.url));
@@ -82,6 +82,8 @@ export async function listenToWorkers(redisUrl: string): Promise<{
       w.resolve(m);
     }
   });
+  // As the bot does: subscribe once the connection is ready, not during its ready check.
+  await whenReady(sub, 10_000);
   await sub.subscribe(EVENTS_CHANNEL);
   return {
     messages,
