@@ -110,6 +110,42 @@ describe('the shared queue on Redis with two worker processes', () => {
   });
 });
 
+describe('everything else through Redis', () => {
+  it('a sheet: progress over all runs, the composed PNG and its report', async () => {
+    const j = job(svc.submit({ owner: owner('s1'), sheet: { kind: 'texture', layers: ['conv_1', 'conv_2'] }, inputs: { styles: [inputs.styles[0]] }, options: { size: 16, steps: 1 } }));
+    const end = await rec.waitEnd(j.id);
+    expect(end.event.type).toBe('completed');
+    const done = end.event as Extract<JobEvent, { type: 'completed' }>;
+    expect(done.report?.kind).toBe('texture');
+    const progress = rec.of(j.id).flatMap((e) => (e.type === 'progress' ? [e] : []));
+    expect(new Set(progress.map((p) => p.steps))).toEqual(new Set([3]));
+    expect(Math.max(...progress.map((p) => p.iteration))).toBe(3);
+  });
+
+  it('coarse-to-fine: one count over every scale', async () => {
+    const j = job(svc.submit({ owner: owner('m1'), inputs, options: { ...fast, size: 32, multires: 2, steps: 3 } }));
+    expect((await rec.waitEnd(j.id)).event.type).toBe('completed');
+    const progress = rec.of(j.id).flatMap((e) => (e.type === 'progress' ? [e] : []));
+    expect(progress.at(-1)).toMatchObject({ iteration: 6, steps: 6 });
+  });
+
+  it('re-runs a finished job in another mode, and admin limits and defaults apply', async () => {
+    const first = job(svc.submit({ owner: owner('r1', 'g7'), inputs, options: { ...fast, steps: 2 } }));
+    expect((await rec.waitEnd(first.id)).event.type).toBe('completed');
+    const texture = job(svc.rerun(first.id, 'texture', owner('r1', 'g7')));
+    expect(texture.parentJobId).toBe(first.id);
+    expect((await rec.waitEnd(texture.id)).event.type).toBe('completed');
+
+    svc.settings.set('discord', 'g7', 'maxSteps', 5);
+    svc.settings.set('discord', 'g7', 'steps', 3);
+    expect(svc.submit({ owner: owner('r2', 'g7'), inputs, options: { ...fast, steps: 50 } })).toMatchObject({ ok: false, reason: expect.stringContaining('maxSteps') });
+    const byDefault = job(svc.submit({ owner: owner('r2', 'g7'), inputs, options: { size: 16, optimizer: 'adam', preset: 'seed' } }));
+    expect(byDefault.options.steps).toBe(3);
+    expect((await rec.waitEnd(byDefault.id)).event.type).toBe('completed');
+    expect(rec.of(byDefault.id).flatMap((e) => (e.type === 'progress' ? [e.iteration] : [])).at(-1)).toBe(3);
+  });
+});
+
 describe('a worker whose engine cannot start', () => {
   it('says so in its log, takes no job and exits with an error', async () => {
     const bad = await startWorker(workerEnv(redis.url, `${tmp.dir}/vgg19.safetensors`, { STYLIZE_BACKEND: 'no-such-backend' }), false);
