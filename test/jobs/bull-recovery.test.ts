@@ -1,6 +1,7 @@
 // Nothing lost on the shared queue when a process dies: a worker killed with SIGKILL mid-job (the
-// job resumes on another worker from its checkpoint), the bot killed mid-job (the restarted bot
-// delivers the result), Redis stopped and started again mid-job (AOF on: the job completes once).
+// job resumes on another worker from its checkpoint) or stopped with SIGTERM (it checkpoints
+// first), the bot killed mid-job (the restarted bot delivers the result), Redis stopped and
+// started again mid-job (AOF on: the job completes once), a sheet's worker killed in its second run.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QUEUE_UNAVAILABLE } from '../../src/jobs/bull-shared.ts';
 import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
@@ -164,6 +165,30 @@ it('Redis stopped and started again mid-job (AOF): submits are refused meanwhile
       if (!next.ok) await new Promise((r) => setTimeout(r, 100));
     }
     expect((await rec.waitEnd(next.job.id)).event.type).toBe('completed');
+  } finally {
+    await svc.stop();
+  }
+});
+
+it('a sheet whose worker is killed in its second run goes on after its finished runs on another worker', async () => {
+  const svc: LocalJobService = createJobService({ dataDir: `${tmp.dir}/s`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  const rec = recordEvents(svc);
+  await svc.start();
+  try {
+    const steps = 12;
+    const j = job(svc.submit({ owner: owner('s1'), sheet: { kind: 'texture', layers: ['conv_1', 'conv_2'] }, inputs: { styles: [inputs.styles[0]] }, options: { size: 32, steps, preset: 'gatys', optimizer: 'adam' } }));
+    const started = await listener.waitFor((m) => m.t === 'started' && m.id === j.id);
+    // Into the second run: the first is stored in Redis.
+    await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'progress' && e.event.iteration >= steps + 2);
+    await workers.find((w) => w.child.pid === pidOf(started))!.stop('SIGKILL');
+
+    expect((await rec.waitEnd(j.id, 90_000)).event.type).toBe('completed');
+    const events = rec.of(j.id);
+    expect(events.find((e) => e.type === 'resumed')).toMatchObject({ type: 'resumed', runsDone: 1 });
+    const firstAttempt = started.t === 'started' ? started.attempt : 0;
+    const again = listener.messages.find((m) => m.t === 'started' && m.id === j.id && m.attempt > firstAttempt);
+    expect(again && pidOf(again)).not.toBe(pidOf(started));
+    expect(events.filter((e) => e.type === 'completed')).toHaveLength(1);
   } finally {
     await svc.stop();
   }
