@@ -43,7 +43,9 @@ async function main(): Promise<void> {
   let slackOptions: ReturnType<NonNullable<typeof slack>['slackOptionsFromEnv']> | undefined;
   let opsAddress: ReturnType<typeof opsAddressFromEnv>;
   let graceS: number;
+  let jobsConfig: ReturnType<typeof jobServiceConfigFromEnv>;
   try {
+    jobsConfig = jobServiceConfigFromEnv('', env);
     slackOptions = slack?.slackOptionsFromEnv(env);
     opsAddress = opsAddressFromEnv(env);
     graceS = shutdownGraceFromEnv(env);
@@ -51,19 +53,22 @@ async function main(): Promise<void> {
     fail((e as Error).message);
   }
 
-  const url = env.STYLIZE_WEIGHTS_URL || DEFAULT_WEIGHTS_URL;
-  const progress = consoleDownloadProgress(`downloading VGG-19 weights from ${url}`);
-  let weightsPath: string;
-  try {
-    weightsPath = await resolveWeightsPath({ env, url, modelsDir: env.STYLIZE_MODELS_DIR || undefined, onProgress: progress.update });
-  } catch (e) {
-    fail((e as Error).message);
-  } finally {
-    progress.stop();
+  // A bot on the shared queue with no engine of its own needs no weights: the workers have them.
+  let weightsPath = '';
+  if (jobsConfig.workers !== 0) {
+    const url = env.STYLIZE_WEIGHTS_URL || DEFAULT_WEIGHTS_URL;
+    const progress = consoleDownloadProgress(`downloading VGG-19 weights from ${url}`);
+    try {
+      weightsPath = await resolveWeightsPath({ env, url, modelsDir: env.STYLIZE_MODELS_DIR || undefined, onProgress: progress.update });
+    } catch (e) {
+      fail((e as Error).message);
+    } finally {
+      progress.stop();
+    }
   }
 
   const metrics = opsAddress ? new StylizeMetrics() : undefined;
-  const jobs = createJobService({ ...jobServiceConfigFromEnv(weightsPath, env), metrics });
+  const jobs = createJobService({ ...jobsConfig, weightsPath, metrics });
   const running: Running[] = [];
   const wanted = [...(wantDiscord ? ['discord'] : []), ...(slack ? ['slack'] : [])];
   let ops: OpsServer | undefined;

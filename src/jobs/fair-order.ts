@@ -70,6 +70,19 @@ export class FairOrder {
     return next;
   }
 
+  /** A given waiting job started (a shared queue decides which, not this order); false if it was not waiting. */
+  start(id: string): boolean {
+    const i = this.waiting.findIndex((e) => e.id === id);
+    if (i < 0) return false;
+    const [entry] = this.waiting.splice(i, 1);
+    this.addRunning(entry);
+    return true;
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
   finished(id: string): void {
     this.running.delete(id);
   }

@@ -73,6 +73,10 @@ export class LocalQueueBackend implements JobQueueBackend {
     return false;
   }
 
+  unavailableReason(): string | undefined {
+    return undefined;
+  }
+
   position(jobId: string): number | undefined {
     return this.order.position(jobId);
   }

@@ -1,12 +1,19 @@
 // What the job service needs from a queue: an order of waiting jobs and engines that run them.
 // LocalQueueBackend (local-queue.ts) keeps both in this process. A queue shared by several GPU
-// machines (Redis/BullMQ, a later issue) implements the same interface: the service keeps owning
+// machines (BullQueueBackend, bull-queue.ts, on Redis) implements the same interface: the service keeps owning
 // persistence, limits, settings and events, and only talks to the queue through these calls.
 import type { Progress } from '../engine/types.ts';
 import type { FairEntry } from './fair-order.ts';
 import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
 
 export type QueueEntry = FairEntry;
+
+/** Where a job on a shared queue started: a stylize job's checkpoint, or a sheet's finished runs (nothing: the start). */
+export interface ResumedAt {
+  iteration?: number;
+  source?: 'checkpoint' | 'preview';
+  runsDone?: number;
+}
 
 /** Calls from the queue back into the service. */
 export interface QueueHooks {
@@ -22,6 +29,13 @@ export interface QueueHooks {
   /** An engine process died and is being restarted (metrics). */
   engineRestarted(): void;
   finish(jobId: string, outcome: EngineOutcome): void;
+  /**
+   * Shared queues: what to run, computed when the job is handed to the queue, without starting it
+   * (the machine that takes it may be another one). undefined: the job could not be planned and was ended.
+   */
+  payload(jobId: string): EngineJob | undefined;
+  /** Shared queues: the job started on some machine, from the start or (after a worker died or stopped) resumed. */
+  started(jobId: string, resumed: ResumedAt): void;
   /** The waiting order changed: a job joined, left or started. */
   orderChanged(): void;
 }
@@ -41,6 +55,8 @@ export interface JobQueueBackend {
   waitingIds(): string[];
   readonly waitingCount: number;
   readonly runningCount: number;
+  /** Why no job can be queued right now (e.g. Redis is down); undefined when it can. */
+  unavailableReason(): string | undefined;
   /** Engines started and able to take a job (readiness). */
   readonly readyEngines: number;
   /** Starts the engines and begins dispatching. */

@@ -27,8 +27,10 @@ import {
 } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { effectiveLimits, limitsFromEnv } from './limits.ts';
+import { BullQueueBackend } from './bull-queue.ts';
+import { queueTimingFromEnv, type QueueTiming } from './bull-shared.ts';
 import { LocalQueueBackend } from './local-queue.ts';
-import type { JobQueueBackend, QueueHooks } from './queue-backend.ts';
+import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue-backend.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
 import { checkSheetSpec, planSheetRuns, resolveSheetOptions, sheetContents } from './sheet-rules.ts';
 import type {
@@ -70,8 +72,12 @@ export interface JobServiceConfig {
   engineThreads?: number;
   /** How long a running job may take to honour a cancel before its worker is killed (default 30 s). */
   cancelGraceMs?: number;
-  /** Another queue (e.g. a shared one); default: this machine's worker processes. */
+  /** Another queue; default: the shared one on Redis when redisUrl is set, else this machine's worker processes. */
   queue?: JobQueueBackend;
+  /** The shared queue's Redis (STYLIZE_REDIS_URL); workers may then be 0 (engines on other machines). */
+  redisUrl?: string;
+  /** Shared queue: how soon a dead worker's job is taken back (default from STYLIZE_QUEUE_LOCK_MS). */
+  queueTiming?: QueueTiming;
   /** Where to count jobs, waits, run times and iterations (the bot's /metrics). */
   metrics?: StylizeMetrics;
 }
@@ -124,6 +130,12 @@ function newJobId(): string {
   return randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
 }
 
+/** Each engine process gets its share of the cores: ONNX Runtime's threads spin while they wait. */
+export function engineThreadsFor(workers: number): number {
+  if (process.env.STYLIZE_ENGINE_THREADS || process.env.STYLIZE_WASM_THREADS) return engineThreads();
+  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers)));
+}
+
 function retentionFromEnv(env: NodeJS.ProcessEnv): number {
   const raw = env.STYLIZE_RETENTION_HOURS;
   if (raw === undefined || raw.trim() === '') return 24;
@@ -147,6 +159,7 @@ export class LocalJobService implements JobService {
   private started = false;
   private stopped = false;
   private draining = false;
+  private readonly localEngines: number;
   private enginesStopped: Promise<void> | undefined;
   private holdPositions = false;
   private readonly metrics: StylizeMetrics | undefined;
@@ -156,21 +169,19 @@ export class LocalJobService implements JobService {
     this.retentionMs = (config.retentionHours ?? retentionFromEnv(process.env)) * 3_600_000;
     this.metrics = config.metrics;
     const workers = config.workers ?? 1;
+    this.localEngines = workers;
+    const engine = {
+      entry: config.workerEntry ?? DEFAULT_WORKER_ENTRY,
+      weightsPath: config.weightsPath,
+      backend: config.backend,
+      engineThreads: config.engineThreads ?? engineThreadsFor(workers),
+      cancelGraceMs: config.cancelGraceMs,
+    };
     this.queue =
       config.queue ??
-      new LocalQueueBackend({
-        workers,
-        entry: config.workerEntry ?? DEFAULT_WORKER_ENTRY,
-        weightsPath: config.weightsPath,
-        backend: config.backend,
-        // Each engine process gets its share of the cores: ONNX Runtime's threads spin while they wait.
-        engineThreads:
-          config.engineThreads ??
-          (process.env.STYLIZE_ENGINE_THREADS || process.env.STYLIZE_WASM_THREADS
-            ? engineThreads()
-            : Math.max(1, Math.floor(os.availableParallelism() / workers))),
-        cancelGraceMs: config.cancelGraceMs,
-      });
+      (config.redisUrl
+        ? new BullQueueBackend({ ...engine, workers, redisUrl: config.redisUrl, timing: config.queueTiming ?? queueTimingFromEnv() })
+        : new LocalQueueBackend({ ...engine, workers }));
     this.db = openDatabase(config.dataDir);
     this.store = new JobStore(this.db);
     this.settings = new SqliteSettingsStore(this.db, () => this.ceilings);
@@ -390,7 +401,10 @@ export class LocalJobService implements JobService {
     } catch (e) {
       return `the job store is unreachable: ${(e as Error).message.split('\n')[0]}`;
     }
-    if (this.queue.readyEngines === 0) return 'no engine process is ready';
+    const unavailable = this.queue.unavailableReason();
+    if (unavailable) return unavailable;
+    // A bot on the shared queue with no engine of its own (STYLIZE_WORKERS=0) is ready without one.
+    if (this.queue.readyEngines === 0 && this.localEngines > 0) return 'no engine process is ready';
     return undefined;
   }
 
@@ -411,7 +425,7 @@ export class LocalJobService implements JobService {
 
   /** Worker process ids of the local queue. */
   workerPids(): (number | undefined)[] {
-    return this.queue instanceof LocalQueueBackend ? this.queue.workerPids() : [];
+    return this.queue instanceof LocalQueueBackend || this.queue instanceof BullQueueBackend ? this.queue.workerPids() : [];
   }
 
   // ---- internals ----
@@ -436,6 +450,8 @@ export class LocalJobService implements JobService {
 
   private trySubmit(spec: JobSpec): SubmitResult {
     if (this.stopped || this.draining) throw new Refusal(RESTARTING_REASON);
+    const unavailable = this.queue.unavailableReason();
+    if (unavailable) throw new Refusal(unavailable);
     checkOwner(spec.owner);
     let inputs = checkInputs(spec.inputs);
     const kind: JobKind = spec.kind ?? (spec.sheet !== undefined ? 'sheet' : 'stylize');
@@ -553,6 +569,8 @@ export class LocalJobService implements JobService {
       };
     return {
       prepare: (jobId) => this.prepare(jobId),
+      payload: (jobId) => this.payload(jobId),
+      started: guard('started', (jobId: string, resumed: ResumedAt) => this.onStarted(jobId, resumed)),
       progress: guard('progress', (jobId: string, p: Progress, backend?: string) => this.onProgress(jobId, p, backend)),
       preview: guard('preview', (jobId: string, iteration: number, png: Buffer) => this.onPreview(jobId, iteration, png)),
       checkpoint: guard('checkpoint', (jobId: string, iteration: number, png: Buffer) => this.onCheckpoint(jobId, iteration, png)),
@@ -564,6 +582,73 @@ export class LocalJobService implements JobService {
       },
       orderChanged: guard('orderChanged', () => this.orderChanged()),
     };
+  }
+
+  /**
+   * A shared queue's job as submitted: the worker that takes it resumes from the checkpoint in
+   * Redis by itself (resumable), so nothing here depends on earlier runs.
+   */
+  private payload(jobId: string): EngineJob | undefined {
+    const a = this.active.get(jobId);
+    if (!a) return undefined;
+    const inputs = this.store.inputs(jobId);
+    if (!inputs) {
+      this.finish(a, { kind: 'failed', reason: "the job's images are missing from the database" });
+      return undefined;
+    }
+    if (!this.plan(a)) return undefined;
+    if (a.record.sheet) {
+      return {
+        jobId,
+        sheet: a.record.sheet,
+        contents: sheetContents(inputs),
+        styles: inputs.styles,
+        options: { ...a.record.options, saveEvery: 0 },
+        iterationOffset: 0,
+        totalSteps: a.sheetSteps ?? 0,
+        timeoutMs: a.timeoutSec * 1000,
+      };
+    }
+    return {
+      jobId,
+      content: inputs.content,
+      styles: inputs.styles,
+      options: { ...a.record.options, saveEvery: previewEvery(a.record.options) },
+      checkpoints: a.scaleSteps.length === 1,
+      iterationOffset: 0,
+      totalSteps: a.scaleSteps.reduce((x, y) => x + y, 0),
+      timeoutMs: a.timeoutSec * 1000,
+      resumable: a.scaleSteps.length === 1,
+    };
+  }
+
+  /** Sets the job's step plan (scales, or sheet runs); false if it cannot run (and was ended). */
+  private plan(a: ActiveJob): boolean {
+    try {
+      if (a.record.sheet) {
+        const inputs = this.store.inputs(a.record.id);
+        const contents = inputs ? sheetContents(inputs) : [];
+        a.sheetSteps = planSheetRuns(a.record.sheet, contents.length, inputs?.styles.length ?? 0, a.record.options) * a.record.options.steps;
+        a.scaleSteps = [];
+      } else {
+        a.scaleSteps = jobPlan(a.record.options).steps;
+      }
+      return true;
+    } catch (e) {
+      this.finish(a, { kind: 'failed', reason: (e as Error).message });
+      return false;
+    }
+  }
+
+  /** A shared queue's job started on some machine (again, after a worker died: resumedAt > 0). */
+  private onStarted(jobId: string, resumed: ResumedAt): void {
+    const a = this.active.get(jobId);
+    if (!a) return;
+    if (a.scaleSteps.length === 0 && a.sheetSteps === undefined && !this.plan(a)) return;
+    a.iterationOffset = resumed.iteration ?? 0;
+    if (resumed.iteration) this.emit(a, { type: 'resumed', from: { iteration: resumed.iteration, source: resumed.source ?? 'preview' } });
+    else if (resumed.runsDone) this.emit(a, { type: 'resumed', runsDone: resumed.runsDone });
+    this.markStarted(a);
   }
 
   private prepare(jobId: string): EngineJob | undefined {
@@ -798,9 +883,13 @@ export class LocalJobService implements JobService {
 
 /** The deployment's settings from env: STYLIZE_DATA_DIR (./data), STYLIZE_WORKERS (1), the limits, retention. */
 export function jobServiceConfigFromEnv(weightsPath: string, env: NodeJS.ProcessEnv = process.env): JobServiceConfig {
+  const redisUrl = env.STYLIZE_REDIS_URL?.trim() || undefined;
   const workers = env.STYLIZE_WORKERS?.trim() ? Number(env.STYLIZE_WORKERS) : 1;
-  if (!Number.isInteger(workers) || workers < 1) throw new Error(`STYLIZE_WORKERS: got ${JSON.stringify(env.STYLIZE_WORKERS)}, expected a whole number ≥ 1`);
+  // With a shared queue the bot may run no engine at all: the workers are other machines.
+  const least = redisUrl ? 0 : 1;
+  if (!Number.isInteger(workers) || workers < least) throw new Error(`STYLIZE_WORKERS: got ${JSON.stringify(env.STYLIZE_WORKERS)}, expected a whole number ≥ ${least}`);
   return {
+    ...(redisUrl ? { redisUrl, queueTiming: queueTimingFromEnv(env) } : {}),
     dataDir: env.STYLIZE_DATA_DIR?.trim() || './data',
     weightsPath,
     workers,

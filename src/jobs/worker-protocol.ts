@@ -31,6 +31,8 @@ export interface EngineJob {
   /** Total steps of the job, reported in progress events. */
   totalSteps: number;
   timeoutMs: number;
+  /** Shared queues: a single-scale stylize job, which another worker may resume from its checkpoint. */
+  resumable?: boolean;
 }
 
 /** One finished run of a sheet: its index among the runs, image and numbers (a CellRun as JSON). */

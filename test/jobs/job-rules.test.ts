@@ -117,6 +117,14 @@ describe('jobServiceConfigFromEnv', () => {
       ceilings: { maxSize: 256 },
     });
     expect(() => jobServiceConfigFromEnv('/w', { STYLIZE_WORKERS: '0' })).toThrow(/STYLIZE_WORKERS: got "0"/);
+    // On the shared queue the bot may run no engine of its own.
+    expect(jobServiceConfigFromEnv('/w', { STYLIZE_REDIS_URL: 'redis://r:6379', STYLIZE_WORKERS: '0', STYLIZE_QUEUE_LOCK_MS: '5000' })).toMatchObject({
+      redisUrl: 'redis://r:6379',
+      workers: 0,
+      queueTiming: { lockMs: 5000, stalledMs: 2500 },
+    });
+    expect(() => jobServiceConfigFromEnv('/w', { STYLIZE_REDIS_URL: 'redis://r:6379', STYLIZE_WORKERS: '-1' })).toThrow(/expected a whole number ≥ 0/);
+    expect(() => jobServiceConfigFromEnv('/w', { STYLIZE_REDIS_URL: 'redis://r:6379', STYLIZE_QUEUE_LOCK_MS: 'soon' })).toThrow(/STYLIZE_QUEUE_LOCK_MS/);
     expect(() => jobServiceConfigFromEnv('/w', { STYLIZE_RETENTION_HOURS: 'soon' })).toThrow(/STYLIZE_RETENTION_HOURS: got "soon"/);
   });
 });

@@ -46,6 +46,8 @@ export interface HarnessOptions {
   previewIntervalMs?: number;
   /** 'http' (default): signed requests to /slack/events; 'socket': Socket Mode over the fake's WebSocket. */
   mode?: 'http' | 'socket';
+  /** The shared queue on this Redis with no engine in the bot (STYLIZE_WORKERS=0): the test runs the workers. */
+  redisUrl?: string;
 }
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
@@ -57,7 +59,8 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   fake.addUser({ id: ALICE, name: 'alice' });
   fake.addUser({ id: BOB, name: 'bob' });
   fake.addUser({ id: ADMIN, name: 'admin', is_admin: true });
-  const jobs = createJobService({ dataDir: path.join(dir, 'data'), weightsPath, workers: 1, engineThreads: 1 });
+  const shared = opts.redisUrl ? { redisUrl: opts.redisUrl, workers: 0 } : { workers: 1 };
+  const jobs = createJobService({ dataDir: path.join(dir, 'data'), weightsPath, engineThreads: 1, ...shared });
   await jobs.start();
   const socket = opts.mode === 'socket';
   const launch = async () => {
