@@ -132,8 +132,7 @@ function newJobId(): string {
 
 /** Each engine process gets its share of the cores: ONNX Runtime's threads spin while they wait. */
 export function engineThreadsFor(workers: number): number {
-  if (process.env.STYLIZE_ENGINE_THREADS || process.env.STYLIZE_WASM_THREADS) return engineThreads();
-  return Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers)));
+  return engineThreads(process.env, Math.max(1, Math.floor(os.availableParallelism() / Math.max(1, workers))));
 }
 
 function retentionFromEnv(env: NodeJS.ProcessEnv): number {
@@ -589,14 +588,10 @@ export class LocalJobService implements JobService {
    * Redis by itself (resumable), so nothing here depends on earlier runs.
    */
   private payload(jobId: string): EngineJob | undefined {
-    const a = this.active.get(jobId);
-    if (!a) return undefined;
-    const inputs = this.store.inputs(jobId);
-    if (!inputs) {
-      this.finish(a, { kind: 'failed', reason: "the job's images are missing from the database" });
-      return undefined;
-    }
-    if (!this.plan(a)) return undefined;
+    const found = this.activeWithInputs(jobId);
+    if (!found) return undefined;
+    const { a, inputs } = found;
+    if (!this.plan(a, inputs)) return undefined;
     if (a.record.sheet) {
       return {
         jobId,
@@ -623,12 +618,13 @@ export class LocalJobService implements JobService {
   }
 
   /** Sets the job's step plan (scales, or sheet runs); false if it cannot run (and was ended). */
-  private plan(a: ActiveJob): boolean {
+  /** `inputs`: the job's images when the caller already read them (a sheet's plan needs their count). */
+  private plan(a: ActiveJob, inputs?: JobInputs): boolean {
     try {
       if (a.record.sheet) {
-        const inputs = this.store.inputs(a.record.id);
-        const contents = inputs ? sheetContents(inputs) : [];
-        a.sheetSteps = planSheetRuns(a.record.sheet, contents.length, inputs?.styles.length ?? 0, a.record.options) * a.record.options.steps;
+        const images = inputs ?? this.store.inputs(a.record.id);
+        const contents = images ? sheetContents(images) : [];
+        a.sheetSteps = planSheetRuns(a.record.sheet, contents.length, images?.styles.length ?? 0, a.record.options) * a.record.options.steps;
         a.scaleSteps = [];
       } else {
         a.scaleSteps = jobPlan(a.record.options).steps;
@@ -651,7 +647,8 @@ export class LocalJobService implements JobService {
     this.markStarted(a);
   }
 
-  private prepare(jobId: string): EngineJob | undefined {
+  /** A job that is still active, with its images; a job whose images are gone fails here. */
+  private activeWithInputs(jobId: string): { a: ActiveJob; inputs: JobInputs } | undefined {
     const a = this.active.get(jobId);
     if (!a) return undefined;
     const inputs = this.store.inputs(jobId);
@@ -659,6 +656,13 @@ export class LocalJobService implements JobService {
       this.finish(a, { kind: 'failed', reason: "the job's images are missing from the database" });
       return undefined;
     }
+    return { a, inputs };
+  }
+
+  private prepare(jobId: string): EngineJob | undefined {
+    const found = this.activeWithInputs(jobId);
+    if (!found) return undefined;
+    const { a, inputs } = found;
     if (a.record.sheet) return this.prepareSheet(a, a.record.sheet, inputs);
     let plan;
     try {
