@@ -1,9 +1,7 @@
 // `npm start`: one process runs every chat platform whose tokens are set (Discord, Slack or both),
 // sharing one job service; the optimisation itself runs in the job service's worker processes.
 import dotenv from 'dotenv';
-import { DEFAULT_WEIGHTS_URL } from './engine/weights/download.ts';
-import { consoleDownloadProgress } from './engine/weights/progress.ts';
-import { resolveWeightsPath } from './engine/weights/resolve.ts';
+import { resolveWeightsForProcess } from './engine/weights/resolve.ts';
 import { createJobService, jobServiceConfigFromEnv, shutdownGraceFromEnv } from './jobs/service.ts';
 import { logger } from './log.ts';
 import { StylizeMetrics } from './ops/metrics.ts';
@@ -56,14 +54,10 @@ async function main(): Promise<void> {
   // A bot on the shared queue with no engine of its own needs no weights: the workers have them.
   let weightsPath = '';
   if (jobsConfig.workers !== 0) {
-    const url = env.STYLIZE_WEIGHTS_URL || DEFAULT_WEIGHTS_URL;
-    const progress = consoleDownloadProgress(`downloading VGG-19 weights from ${url}`);
     try {
-      weightsPath = await resolveWeightsPath({ env, url, modelsDir: env.STYLIZE_MODELS_DIR || undefined, onProgress: progress.update });
+      weightsPath = await resolveWeightsForProcess(env);
     } catch (e) {
       fail((e as Error).message);
-    } finally {
-      progress.stop();
     }
   }
 

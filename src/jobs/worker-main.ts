@@ -3,9 +3,7 @@
 // once each, and takes jobs as its engines free up. No chat tokens: results go back through Redis.
 import dotenv from 'dotenv';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_WEIGHTS_URL } from '../engine/weights/download.ts';
-import { consoleDownloadProgress } from '../engine/weights/progress.ts';
-import { resolveWeightsPath } from '../engine/weights/resolve.ts';
+import { resolveWeightsForProcess } from '../engine/weights/resolve.ts';
 import { logger } from '../log.ts';
 import { queueTimingFromEnv } from './bull-shared.ts';
 import { BullWorkerPool } from './bull-worker-pool.ts';
@@ -37,15 +35,11 @@ async function main(): Promise<void> {
     fail((e as Error).message);
   }
 
-  const url = env.STYLIZE_WEIGHTS_URL || DEFAULT_WEIGHTS_URL;
-  const progress = consoleDownloadProgress(`downloading VGG-19 weights from ${url}`);
   let weightsPath: string;
   try {
-    weightsPath = await resolveWeightsPath({ env, url, modelsDir: env.STYLIZE_MODELS_DIR || undefined, onProgress: progress.update });
+    weightsPath = await resolveWeightsForProcess(env);
   } catch (e) {
     fail((e as Error).message);
-  } finally {
-    progress.stop();
   }
 
   const metrics = new StylizeMetrics();

@@ -79,3 +79,17 @@ export async function resolveWeightsPath(opts: ResolveWeightsOptions = {}): Prom
   }
   return cached;
 }
+
+/**
+ * The weights of a long-running process (the bot, a queue worker): resolveWeightsPath from the
+ * environment alone, with a download's progress titled by its URL.
+ */
+export async function resolveWeightsForProcess(env: NodeJS.ProcessEnv): Promise<string> {
+  const url = env.STYLIZE_WEIGHTS_URL || DEFAULT_WEIGHTS_URL;
+  const progress = consoleDownloadProgress(`downloading VGG-19 weights from ${url}`);
+  try {
+    return await resolveWeightsPath({ env, url, modelsDir: env.STYLIZE_MODELS_DIR || undefined, onProgress: progress.update });
+  } finally {
+    progress.stop();
+  }
+}
