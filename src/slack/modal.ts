@@ -22,7 +22,7 @@ export function optionBlockId(spec: OptionSpec): string {
   return `opt_${String(spec.key)}`;
 }
 
-function plain(text: string): types.PlainTextElement {
+export function plain(text: string): types.PlainTextElement {
   return { type: 'plain_text', text, emoji: true };
 }
 
@@ -78,14 +78,15 @@ function optionElement(spec: OptionSpec, current: unknown): types.InputBlockElem
   }
 }
 
-function fileBlock(blockId: string, label: string, hint: string): types.InputBlock {
+/** An optional image upload (the stylize and sheet forms). */
+export function fileBlock(blockId: string, label: string, hint: string, actionId = FILE_ACTION, maxFiles = 1): types.InputBlock {
   return {
     type: 'input',
     block_id: blockId,
     optional: true,
     label: plain(label),
     hint: plain(hint),
-    element: { type: 'file_input', action_id: FILE_ACTION, filetypes: [...IMAGE_FILETYPES], max_files: 1 },
+    element: { type: 'file_input', action_id: actionId, filetypes: [...IMAGE_FILETYPES], max_files: maxFiles },
   };
 }
 

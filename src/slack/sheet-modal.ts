@@ -7,8 +7,8 @@ import { SHEET_KIND_HELP, SHEET_KINDS, sheetNeeds, sheetRequestProblem, splitLay
 import { isSheetKind, type SheetKind } from '../engine/sheet/plan.ts';
 import type { SheetSpec } from '../jobs/types.ts';
 import { OptionsError, optionSpec, parseOption, type OptionsInput } from '../options.ts';
-import { IMAGE_FILETYPES, precheckFile, type DownloadLimits, type SlackFile } from './files.ts';
-import { parseModalMetadata, type ModalMetadata, type SubmittedView } from './modal.ts';
+import { precheckFile, type DownloadLimits, type SlackFile } from './files.ts';
+import { fileBlock, parseModalMetadata, plain, type ModalMetadata, type SubmittedView } from './modal.ts';
 
 export const SHEET_MODAL_CALLBACK = 'stylize_sheet_modal';
 export const SHEET_BLOCKS = {
@@ -24,19 +24,8 @@ const ACTION = 'value';
 /** Images per picker, as on Discord (content, content2, content3). */
 export const SHEET_MAX_IMAGES = 3;
 
-function plain(text: string): types.PlainTextElement {
-  return { type: 'plain_text', text, emoji: true };
-}
-
 function files(blockId: string, label: string, hint: string): types.InputBlock {
-  return {
-    type: 'input',
-    block_id: blockId,
-    optional: true,
-    label: plain(label),
-    hint: plain(hint),
-    element: { type: 'file_input', action_id: ACTION, filetypes: [...IMAGE_FILETYPES], max_files: SHEET_MAX_IMAGES },
-  };
+  return fileBlock(blockId, label, hint, ACTION, SHEET_MAX_IMAGES);
 }
 
 function text(blockId: string, label: string, hint: string, placeholder: string): types.InputBlock {
