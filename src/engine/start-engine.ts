@@ -16,13 +16,13 @@ export class BackendError extends Error {
 }
 
 /**
- * Threads of the engine in a process that runs nothing else (the CLI, an engine worker):
- * STYLIZE_ENGINE_THREADS, else STYLIZE_WASM_THREADS (its older name), else every core. ONNX Runtime's
+ * Threads of an engine process: STYLIZE_ENGINE_THREADS, else STYLIZE_WASM_THREADS (its older name),
+ * else `fallback` (every core, for a process that runs nothing else such as the CLI). ONNX Runtime's
  * pool spins on each of them, so processes × threads should not exceed the cores.
  */
-export function engineThreads(env: NodeJS.ProcessEnv = process.env): number {
+export function engineThreads(env: NodeJS.ProcessEnv = process.env, fallback = os.availableParallelism()): number {
   const raw = env.STYLIZE_ENGINE_THREADS || env.STYLIZE_WASM_THREADS;
-  const n = Number(raw ?? os.availableParallelism());
+  const n = Number(raw || fallback);
   return Number.isInteger(n) && n >= 1 ? Math.min(n, 64) : 1;
 }
 
@@ -84,7 +84,7 @@ function onnxFailure(backend: OnnxBackend, e: unknown): string {
 }
 
 /** Creates a one-node session on the provider and runs it: the provider starts, or this throws. */
-async function probeOnnx(backend: OnnxBackend, threads: number): Promise<void> {
+async function probeOnnx(backend: OnnxBackend): Promise<void> {
   const [{ loadOrt, sessionOptions }, { GraphBuilder }] = await Promise.all([import('./onnx/onnx-engine.ts'), import('./onnx/graph-builder.ts')]);
   let ort: Awaited<ReturnType<typeof loadOrt>>;
   try {
@@ -102,7 +102,6 @@ async function probeOnnx(backend: OnnxBackend, threads: number): Promise<void> {
   } finally {
     await session.release();
   }
-  void threads;
 }
 
 /**
@@ -119,7 +118,7 @@ export async function probeBackend(backend: EngineBackend, threads: number, forc
       if (skip) throw new BackendError(skip);
     }
     try {
-      await probeOnnx(backend, threads);
+      await probeOnnx(backend);
     } catch (e) {
       throw new BackendError(e instanceof BackendError ? e.message : onnxFailure(backend, e));
     }
