@@ -76,6 +76,11 @@ describe('Markdown links', () => {
     expect(brokenLinks(ROOT, files)).toEqual([]);
   });
 
+  it('README.md stays a front door of at most 250 lines (the manual is in docs/)', () => {
+    const lines = readFileSync(path.join(ROOT, 'README.md'), 'utf8').trimEnd().split('\n').length;
+    expect(lines).toBeLessThanOrEqual(250);
+  });
+
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'stylize-links-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
