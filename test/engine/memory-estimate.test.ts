@@ -12,7 +12,7 @@ import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
 import { tfjsEngine, tfjsMemoryBudget } from '../../src/engine/tfjs-engine.ts';
 import { createOnnxEngine } from '../../src/engine/onnx/onnx-engine.ts';
 import { resolveOptions, type Preset } from '../../src/options.ts';
-import { randomVggWeights } from '../helpers/random-weights.ts';
+import { randomVggWeights } from '../../scripts/lib/random-weights.ts';
 import { randomImage } from '../helpers/tiny-vgg.ts';
 
 const images = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/images');

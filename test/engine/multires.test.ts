@@ -13,7 +13,7 @@ import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
 import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
 import { MAX_STEPS, OptionsError, resolveOptions } from '../../src/options.ts';
 import type { OptionsInput } from '../../src/options.ts';
-import { firstDifference, randomVggWeights } from '../helpers/random-weights.ts';
+import { firstDifference, randomVggWeights } from '../../scripts/lib/random-weights.ts';
 
 const images = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/images');
 const tubingen = path.join(images, 'tubingen.jpg'); // 1024×768

@@ -13,7 +13,7 @@ import { CancelledError, EngineError } from '../../src/engine/types.ts';
 import type { Progress, RGBImage } from '../../src/engine/types.ts';
 import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
 import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
-import { randomVggWeights } from '../helpers/random-weights.ts';
+import { randomVggWeights } from '../../scripts/lib/random-weights.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const images = path.resolve(repoRoot, '../shared/images');

@@ -20,7 +20,7 @@ import { CancelledError, type Progress } from '../../src/engine/types.ts';
 import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
 import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
 import { resolveOptions, type OptionsInput } from '../../src/options.ts';
-import { randomVggWeights } from '../helpers/random-weights.ts';
+import { randomVggWeights } from '../../scripts/lib/random-weights.ts';
 
 const images = path.resolve(import.meta.dirname, '../../../shared/images');
 const tubingen = path.join(images, 'tubingen.jpg'); // 1024×768

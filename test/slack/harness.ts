@@ -9,8 +9,8 @@ import type { JobService } from '../../src/jobs/types.ts';
 import { startSlack, type SlackHandle } from '../../src/slack/app.ts';
 import { FakeSlack, HttpTransport, SlackRequests, SocketTransport, type FakeSlackOptions } from '../helpers/fake-slack/index.ts';
 import type { FakeMessage } from '../helpers/fake-slack/types.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'C0GENERAL';

@@ -1,5 +1,5 @@
-// Stand-in VGG-19 weights for tests: the real layout and sizes (so the real loader accepts them),
-// deterministic per seed, and fast enough (~20 M floats) that every test file can make its own.
+// Stand-in VGG-19 weights for tests and benchmarks: the real layout and sizes (so the real loader
+// accepts them), deterministic per seed, and fast enough (~20 M floats) that every test file can make its own.
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

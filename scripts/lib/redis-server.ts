@@ -1,5 +1,5 @@
-// A real redis-server per test file: a free port, a temporary directory, AOF on (so a restart
-// keeps the jobs, as the README asks of production), nothing shared with a system Redis.
+// A real redis-server per test file (or benchmark): a free port, a temporary directory, AOF on (so a
+// restart keeps the jobs, as docs/scaling-out.md asks of production), nothing shared with a system Redis.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';

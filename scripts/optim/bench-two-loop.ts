@@ -1,6 +1,6 @@
-// Times one two-loop recursion with a full memory: npx tsx test/engine/optim/bench-two-loop.ts [n] [history]
-import { LbfgsMemory } from '../../../src/engine/optim/lbfgs-memory.ts';
-import { random } from './objectives.ts';
+// Times one two-loop recursion with a full memory: npx tsx scripts/optim/bench-two-loop.ts [n] [history]
+import { LbfgsMemory } from '../../src/engine/optim/lbfgs-memory.ts';
+import { random } from '../lib/optim/objectives.ts';
 
 const n = Number(process.argv[2] ?? 256 * 256 * 3);
 const history = Number(process.argv[3] ?? 100);

@@ -3,7 +3,7 @@
 // project's own L-BFGS must match or beat. Vectors are float32 like torch's float32 parameters
 // and the 0-dim tensor scalars (ys, ro, H_diag, al, gtd, first t) are rounded to float32; dot
 // products are summed in double (slightly kinder to the port than BLAS's float32 sums).
-import type { Objective } from '../../src/engine/optim/types.ts';
+import type { Objective } from '../../../src/engine/optim/types.ts';
 
 const f32 = Math.fround;
 

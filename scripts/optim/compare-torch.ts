@@ -1,8 +1,8 @@
 // Prints our L-BFGS against the torch.optim.LBFGS port on the test objectives:
-//   npx tsx test/engine/optim/compare-torch.ts
-import { minimizeLbfgs } from '../../../src/engine/optim/lbfgs.ts';
-import { runTorchLbfgs } from '../../helpers/torch-lbfgs.ts';
-import { COMPARISON_PROBLEMS } from './objectives.ts';
+//   npx tsx scripts/optim/compare-torch.ts
+import { minimizeLbfgs } from '../../src/engine/optim/lbfgs.ts';
+import { runTorchLbfgs } from '../lib/optim/torch-lbfgs.ts';
+import { COMPARISON_PROBLEMS } from '../lib/optim/objectives.ts';
 
 const budgets = process.argv.slice(2).map(Number).filter((b) => b > 0);
 console.log('problem'.padEnd(28), 'budget', 'ours'.padStart(12), 'ours(none)'.padStart(12), 'ours(sw)'.padStart(15), 'torch'.padStart(12), 'torch+wolfe'.padStart(12));

@@ -1,5 +1,5 @@
-// Test input images: the engine needs real pixel variation (a constant image has a zero Gram and
-// no gradient to speak of), and the same seed must give the same bytes on every run.
+// Input images for tests and benchmarks: the engine needs real pixel variation (a constant image has
+// a zero Gram and no gradient to speak of), and the same seed must give the same bytes on every run.
 import sharp from 'sharp';
 
 /** A small PNG with a seeded colour pattern (xorshift noise over a per-channel and per-column ramp). */

@@ -1,5 +1,5 @@
-// Test objectives for the optimisers: float32 at the interface, double inside. Projected ones
-// clamp x to [0,1] in place before evaluating, as the engine does with the image.
+// Test objectives for the optimisers (their tests and scripts/optim/): float32 at the interface,
+// double inside. Projected ones clamp x to [0,1] in place before evaluating, as the engine does.
 import type { Objective } from '../../../src/engine/optim/types.ts';
 
 export interface TestProblem {
