@@ -2,13 +2,13 @@
 // weights, image-like content and style, init = content, clamp in the objective as the engine does):
 //   npx tsx scripts/optim/compare-torch-style.ts [preset=gatys] [size=16] [seeds=8] [evaluations=60]
 // Prints, per seed, our best loss / torch's best loss after 10, 20, 30, 45 and 60 evaluations.
-import { selectBackend } from '../../src/engine/backend.ts';
-import { createObjective } from '../../src/engine/objective.ts';
+import { selectBackend } from '../../src/engine/tfjs/tfjs-backend.ts';
+import { createObjective } from '../../src/engine/tfjs/objective.ts';
 import { minimizeLbfgs } from '../../src/engine/optim/lbfgs.ts';
 import type { Objective } from '../../src/engine/optim/types.ts';
 import { clamp01 } from '../../src/engine/stylize.ts';
 import type { RGBImage } from '../../src/engine/types.ts';
-import { createVgg } from '../../src/engine/vgg.ts';
+import { createVgg } from '../../src/engine/tfjs/vgg.ts';
 import { resolveOptions, type Preset } from '../../src/options.ts';
 import { randomVggWeights } from '../lib/random-weights.ts';
 import { runTorchLbfgs } from '../lib/optim/torch-lbfgs.ts';

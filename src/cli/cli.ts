@@ -28,7 +28,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(versionText());
     return EXIT_OK;
   }
-  // Loaded only for a real run: tfjs and the engine take a while to import.
+  // Loaded only for a real run: the engine and its tensor library take a while to import.
   const { runStylize } = await import('./run.ts');
   return runStylize(args, io);
 }

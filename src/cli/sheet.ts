@@ -275,7 +275,7 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
   let engine: Engine | undefined;
   let bar: ProgressReporter | undefined;
   try {
-    // Loaded only for a real run: tfjs and the engine take a while to import.
+    // Loaded only for a real run: the engine and its tensor library take a while to import.
     const [{ chooseBackend, engineThreads, startEngine }, { loadVggWeights }, { renderSheet, sheetProgress }] = await Promise.all([
       import('../engine/start-engine.ts'),
       import('../engine/weights/vgg-weights.ts'),

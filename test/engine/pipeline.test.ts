@@ -5,14 +5,14 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/options.ts';
 import type { OptionsInput } from '../../src/options.ts';
-import { selectBackend } from '../../src/engine/backend.ts';
+import { selectBackend } from '../../src/engine/tfjs/tfjs-backend.ts';
 import { decodeImage } from '../../src/engine/image.ts';
 import { runPipeline } from '../../src/engine/pipeline.ts';
 import type { PipelineInput } from '../../src/engine/pipeline.ts';
 import { CancelledError, EngineError } from '../../src/engine/types.ts';
 import type { Progress, RGBImage } from '../../src/engine/types.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
-import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
+import { createVgg, type Vgg } from '../../src/engine/tfjs/vgg.ts';
+import { tfjsEngine } from '../../src/engine/tfjs/tfjs-engine.ts';
 import { randomVggWeights } from '../../scripts/lib/random-weights.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');

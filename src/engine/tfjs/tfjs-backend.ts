@@ -6,8 +6,8 @@ import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradients by itself and its ESM gradient files cannot be loaded by Node
 // (extensionless imports); the @tensorflow/tfjs bundle registers them all on the shared registry.
 import '@tensorflow/tfjs';
-import { logger } from '../log.ts';
-import type { TfjsBackend } from './backend-names.ts';
+import { logger } from '../../log.ts';
+import type { TfjsBackend } from '../backend-names.ts';
 import { enableWasmThreads } from './wasm-threads.ts';
 
 const TFJS_BACKENDS = ['native-gpu', 'native-cpu', 'wasm', 'cpu'] as const;

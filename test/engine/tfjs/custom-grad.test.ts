@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/engine/backend.ts';
-import { heldForBackward, recordWithoutCopies } from '../../src/engine/custom-grad.ts';
-import { gram } from '../../src/engine/gram.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
-import { randomImage, tinyVggWeights } from '../helpers/tiny-vgg.ts';
+import { selectBackend } from '../../../src/engine/tfjs/tfjs-backend.ts';
+import { heldForBackward, recordWithoutCopies } from '../../../src/engine/tfjs/custom-grad.ts';
+import { gram } from '../../../src/engine/tfjs/gram.ts';
+import { createVgg, type Vgg } from '../../../src/engine/tfjs/vgg.ts';
+import { randomImage, tinyVggWeights } from '../../helpers/tiny-vgg.ts';
 
 describe('recordWithoutCopies', () => {
   let vgg: Vgg;

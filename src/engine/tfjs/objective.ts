@@ -4,14 +4,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import { contentLoss } from './content-loss.ts';
 import { recordWithoutCopies } from './custom-grad.ts';
 import { gram } from './gram.ts';
-import type { Evaluation } from './engine.ts';
-import { planObjective, type ObjectiveOptions } from './objective-plan.ts';
+import type { Evaluation } from '../engine.ts';
+import { planObjective, type ObjectiveOptions } from '../objective-plan.ts';
 import { blendedGram, styleLoss } from './style-loss.ts';
 import { tvLoss } from './tv-loss.ts';
-import type { RGBImage } from './types.ts';
+import type { RGBImage } from '../types.ts';
 import type { Vgg } from './vgg.ts';
 
-export { checkImage, minimumSide } from './objective-plan.ts';
+export { checkImage, minimumSide } from '../objective-plan.ts';
 export type { Evaluation, ObjectiveOptions };
 
 export interface LossTerms {

@@ -1,10 +1,10 @@
 // The tfjs engine: VGG-19 on the selected tfjs backend (native-gpu, native-cpu, wasm, cpu) with the
 // objective of objective.ts, behind the Engine interface.
 import * as tf from '@tensorflow/tfjs-core';
-import type { Engine } from './engine.ts';
-import { machineMemoryBudget, WASM_HEAP_LIMIT, type MemoryBudget } from './memory-estimate.ts';
+import type { Engine } from '../engine.ts';
+import { machineMemoryBudget, WASM_HEAP_LIMIT, type MemoryBudget } from '../memory-estimate.ts';
 import { createObjective } from './objective.ts';
-import type { VggWeights } from './types.ts';
+import type { VggWeights } from '../types.ts';
 import { createVgg, type Vgg } from './vgg.ts';
 
 /**

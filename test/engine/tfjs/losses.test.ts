@@ -1,17 +1,17 @@
 // Features, loss terms and the gradient of the total loss against a float64 JS reference.
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VGG_LAYER_NAMES } from '../../src/options.ts';
-import { selectBackend } from '../../src/engine/backend.ts';
-import { contentLoss } from '../../src/engine/content-loss.ts';
-import { createObjective, type ObjectiveOptions } from '../../src/engine/objective.ts';
-import { normaliseBlend, styleLoss } from '../../src/engine/style-loss.ts';
-import { tvLoss } from '../../src/engine/tv-loss.ts';
-import type { RGBImage } from '../../src/engine/types.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
-import { mse, naiveFeatures, naiveGram, naiveLosses, naiveTv } from '../helpers/naive-vgg.ts';
-import { randomImage, tinyVggWeights } from '../helpers/tiny-vgg.ts';
-import { maxRelErr, relErr } from '../helpers/relative-error.ts';
+import { VGG_LAYER_NAMES } from '../../../src/options.ts';
+import { selectBackend } from '../../../src/engine/tfjs/tfjs-backend.ts';
+import { contentLoss } from '../../../src/engine/tfjs/content-loss.ts';
+import { createObjective, type ObjectiveOptions } from '../../../src/engine/tfjs/objective.ts';
+import { normaliseBlend, styleLoss } from '../../../src/engine/tfjs/style-loss.ts';
+import { tvLoss } from '../../../src/engine/tfjs/tv-loss.ts';
+import type { RGBImage } from '../../../src/engine/types.ts';
+import { createVgg, type Vgg } from '../../../src/engine/tfjs/vgg.ts';
+import { mse, naiveFeatures, naiveGram, naiveLosses, naiveTv } from '../../helpers/naive-vgg.ts';
+import { randomImage, tinyVggWeights } from '../../helpers/tiny-vgg.ts';
+import { maxRelErr, relErr } from '../../helpers/relative-error.ts';
 
 const weights = tinyVggWeights(11);
 const image = randomImage(16, 16, 1);

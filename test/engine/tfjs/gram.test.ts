@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/engine/backend.ts';
-import { gram } from '../../src/engine/gram.ts';
-import { mulberry32 } from '../../src/engine/prng.ts';
-import { naiveGram } from '../helpers/naive-vgg.ts';
+import { selectBackend } from '../../../src/engine/tfjs/tfjs-backend.ts';
+import { gram } from '../../../src/engine/tfjs/gram.ts';
+import { mulberry32 } from '../../../src/engine/prng.ts';
+import { naiveGram } from '../../helpers/naive-vgg.ts';
 
 function random(n: number, seed: number): Float32Array {
   const next = mulberry32(seed);

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/engine/backend.ts';
-import { avgPool2x2, maxPool2x2 } from '../../src/engine/pool.ts';
-import { mulberry32 } from '../../src/engine/prng.ts';
+import { selectBackend } from '../../../src/engine/tfjs/tfjs-backend.ts';
+import { avgPool2x2, maxPool2x2 } from '../../../src/engine/tfjs/pool.ts';
+import { mulberry32 } from '../../../src/engine/prng.ts';
 
 /** PyTorch's rule, written independently: each window's gradient goes to indexOf(max) in row-major order. */
 function referenceGrad(x: Float32Array, dy: Float32Array, h: number, w: number, c: number, kind: 'max' | 'avg'): Float32Array {

@@ -1,12 +1,12 @@
 // VGG-19's `features` as a feature extractor with frozen weights. The weights are uploaded once and
 // kept across runs; `features` evaluates only as deep as the deepest requested layer.
 import * as tf from '@tensorflow/tfjs-core';
-import { VGG_BLOCKS, VGG_LAYER_NAMES } from '../options.ts';
+import { VGG_BLOCKS, VGG_LAYER_NAMES } from '../../options.ts';
 import { createFrozenConv, frozenConv2d, frozenConv2dRelu, reluFromOutput, type FrozenConv } from './conv-grad.ts';
 import { heldForBackward } from './custom-grad.ts';
 import { avgPool2x2, maxPool2x2 } from './pool.ts';
-import { EngineError, type VggWeights } from './types.ts';
-import type { Pooling } from '../options.ts';
+import { EngineError, type VggWeights } from '../types.ts';
+import type { Pooling } from '../../options.ts';
 
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const;
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const;

@@ -6,7 +6,7 @@
 // gradient: VGG is frozen and only the image is optimised.
 import * as tf from '@tensorflow/tfjs-core';
 import { unaryCustomGrad } from './custom-grad.ts';
-import type { ConvWeights } from './types.ts';
+import type { ConvWeights } from '../types.ts';
 
 export interface FrozenConv {
   readonly cin: number;

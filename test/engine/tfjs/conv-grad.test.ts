@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/engine/backend.ts';
-import { createFrozenConv, frozenConv2d, frozenConv2dRelu } from '../../src/engine/conv-grad.ts';
-import { mulberry32 } from '../../src/engine/prng.ts';
-import type { ConvWeights } from '../../src/engine/types.ts';
+import { selectBackend } from '../../../src/engine/tfjs/tfjs-backend.ts';
+import { createFrozenConv, frozenConv2d, frozenConv2dRelu } from '../../../src/engine/tfjs/conv-grad.ts';
+import { mulberry32 } from '../../../src/engine/prng.ts';
+import type { ConvWeights } from '../../../src/engine/types.ts';
 
 function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const next = mulberry32(seed);

@@ -2,7 +2,7 @@
 // several style images.
 import * as tf from '@tensorflow/tfjs-core';
 import { gram } from './gram.ts';
-export { normaliseBlend } from './objective-plan.ts';
+export { normaliseBlend } from '../objective-plan.ts';
 
 export function styleLoss(features: tf.Tensor4D, targetGram: tf.Tensor2D): tf.Scalar {
   return tf.mean(tf.squaredDifference(gram(features), targetGram));
