@@ -10,8 +10,8 @@ import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INITS, type Init } from '../../src/options.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { spawnCli, type CliResult } from './spawn-cli.ts';
 
 const RECORDER = pathToFileURL(join(import.meta.dirname, 'fixtures/record-modules.mjs')).href;
