@@ -5,7 +5,8 @@ import { EXIT_OK, UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { reportUsageError } from './report.ts';
 import { SUBCOMMANDS } from './subcommands.ts';
-import { usageText, versionText } from './usage.ts';
+import { usageText } from './usage.ts';
+import { versionText } from './version.ts';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;

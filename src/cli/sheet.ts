@@ -20,7 +20,7 @@ import { OUTPUT_EXTENSIONS, writeImageFile } from './output.ts';
 import { createBarReporter, createLineReporter, type ProgressReporter } from './progress.ts';
 import { formatLoss, formatSeconds } from './format.ts';
 import { reportRunFailure, reportUsageError } from './report.ts';
-import { versionText } from './usage.ts';
+import { versionText } from './version.ts';
 import { SheetCurves } from './sheet-curves.ts';
 import { obtainWeightsPath } from './weights.ts';
 

@@ -69,7 +69,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       botToken: fake.botToken,
       ...(socket ? { appToken: fake.appToken } : { signingSecret: SIGNING_SECRET, port: 0 }),
       apiUrl: fake.apiUrl,
-      settings: { updateIntervalMs: opts.updateIntervalMs ?? 100, previewIntervalMs: opts.previewIntervalMs ?? 60_000 },
+      config: { updateIntervalMs: opts.updateIntervalMs ?? 100, previewIntervalMs: opts.previewIntervalMs ?? 60_000 },
     });
     const transport = socket ? new SocketTransport(fake) : new HttpTransport(`http://127.0.0.1:${handle.port}`, SIGNING_SECRET);
     return { handle, slack: new SlackRequests(fake, transport) };

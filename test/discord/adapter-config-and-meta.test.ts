@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { DEFAULT_DISCORD_CONFIG, discordConfigFromEnv } from '../../src/discord/config.ts';
+import { DEFAULT_DISCORD_CONFIG, discordConfigFromEnv } from '../../src/discord/adapter-config.ts';
 import { jobTag, parseJobTag, readDiscordMeta } from '../../src/discord/job-meta.ts';
 
 describe('discordConfigFromEnv', () => {

@@ -5,10 +5,12 @@
 // job's meta, so a restarted bot finds them again.
 import type { APIMessage } from 'discord.js';
 import { jobTitle, queuedText, resumedText } from '../chat/format.ts';
+import type { FinalEvent } from '../chat/job-events.ts';
 import { RESULT_REACTIONS } from '../chat/reactions.ts';
+import { RecentIndex } from '../chat/recent-index.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
-import type { DiscordConfig } from './config.ts';
+import type { DiscordConfig } from './adapter-config.ts';
 import {
   DiscordCodes,
   describeError,
@@ -21,13 +23,10 @@ import {
   type OutgoingMessage,
 } from './discord-io.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
-import { cancelRow, finishedProgressMessage, mention, progressMessage, resultFileBase, resultMessage, type LiveState } from './messages.ts';
-import { resultButtons } from './result-actions.ts';
+import { cancelRow, finishedProgressMessage, mention, progressMessage, resultButtons, resultFileBase, resultMessage, type LiveState } from './messages.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
 
-type FinalEvent = Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>;
-
-interface Tracked {
+interface JobState {
   job: JobRecord;
   meta?: DiscordJobMeta;
   ready: Promise<void>;
@@ -46,7 +45,7 @@ interface Tracked {
   interaction?: { applicationId: string; token: string; expiresAt: number };
 }
 
-export interface JobTrackerDeps {
+export interface DiscordJobViewDeps {
   jobs: JobService;
   io: DiscordIO;
   config: DiscordConfig;
@@ -61,15 +60,15 @@ const DESTINATION_TIMEOUT_MS = 60_000;
 const INDEX_LIMIT = 10_000;
 const MAX_RETRY_WAIT_MS = 60_000;
 
-export class JobTracker {
-  private readonly tracked = new Map<string, Tracked>();
-  private readonly messageIndex = new Map<string, string>();
+export class DiscordJobView {
+  private readonly tracked = new Map<string, JobState>();
+  private readonly messageIndex = new RecentIndex<string>(INDEX_LIMIT);
   private readonly abort = new AbortController();
   private unsubscribe?: () => void;
   private stopped = false;
   private readonly log = logger.child({ component: 'discord-jobs' });
 
-  constructor(private readonly deps: JobTrackerDeps) {}
+  constructor(private readonly deps: DiscordJobViewDeps) {}
 
   start(): void {
     this.unsubscribe = this.deps.jobs.on((event, job) => this.onEvent(event, job));
@@ -96,12 +95,7 @@ export class JobTracker {
   }
 
   rememberMessage(messageId: string, jobId: string): void {
-    this.messageIndex.delete(messageId);
     this.messageIndex.set(messageId, jobId);
-    if (this.messageIndex.size > INDEX_LIMIT) {
-      const oldest = this.messageIndex.keys().next().value;
-      if (oldest !== undefined) this.messageIndex.delete(oldest);
-    }
   }
 
   /**
@@ -166,12 +160,12 @@ export class JobTracker {
     }
   }
 
-  private track(job: JobRecord): Tracked {
+  private track(job: JobRecord): JobState {
     const existing = this.tracked.get(job.id);
     if (existing) return existing;
     let markReady = () => {};
     const ready = new Promise<void>((resolve) => (markReady = resolve));
-    const t: Tracked = {
+    const t: JobState = {
       job,
       meta: readDiscordMeta(job),
       ready,
@@ -210,7 +204,7 @@ export class JobTracker {
     for (const id of [meta.replyMessageId, meta.progressMessageId, meta.resultMessageId]) if (id) this.rememberMessage(id, jobId);
   }
 
-  private persist(t: Tracked): void {
+  private persist(t: JobState): void {
     if (!t.meta) return;
     try {
       this.deps.jobs.updateMeta(t.job.id, { discord: t.meta });
@@ -219,14 +213,14 @@ export class JobTracker {
     }
   }
 
-  private enqueue(t: Tracked, step: () => Promise<void>): void {
+  private enqueue(t: JobState, step: () => Promise<void>): void {
     t.chain = t.chain.then(step).catch((e: unknown) => {
       this.log.error({ jobId: t.job.id, err: describeError(e) }, 'Discord update failed');
     });
   }
 
   /** Marks the progress message stale and schedules an edit no sooner than editIntervalMs after the last one. */
-  private touch(t: Tracked): void {
+  private touch(t: JobState): void {
     t.dirty = true;
     if (t.finished || t.timer || t.flushQueued || this.stopped) return;
     const wait = Math.max(0, t.lastEditAt + this.deps.config.editIntervalMs - Date.now());
@@ -237,7 +231,7 @@ export class JobTracker {
     }, wait);
   }
 
-  private uploadLimit(t: Tracked): number {
+  private uploadLimit(t: JobState): number {
     return t.meta?.uploadLimitBytes ?? this.deps.config.defaultUploadLimitBytes;
   }
 
@@ -246,7 +240,7 @@ export class JobTracker {
     return meta.postChannelId === meta.channelId ? meta.replyMessageId : undefined;
   }
 
-  private liveInteraction(t: Tracked): { applicationId: string; token: string } | undefined {
+  private liveInteraction(t: JobState): { applicationId: string; token: string } | undefined {
     return t.interaction && Date.now() < t.interaction.expiresAt ? t.interaction : undefined;
   }
 
@@ -254,7 +248,7 @@ export class JobTracker {
    * Posts in the job's channel or thread; where the bot may not post (a command used in a channel
    * the bot cannot see), answers through the interaction instead, while its token lives.
    */
-  private async send(t: Tracked, msg: OutgoingMessage): Promise<APIMessage> {
+  private async send(t: JobState, msg: OutgoingMessage): Promise<APIMessage> {
     const meta = t.meta!;
     if (!meta.viaWebhook) {
       try {
@@ -271,7 +265,7 @@ export class JobTracker {
     return this.deps.io.followUp(live.applicationId, live.token, msg);
   }
 
-  private async edit(t: Tracked, messageId: string, msg: OutgoingMessage): Promise<APIMessage> {
+  private async edit(t: JobState, messageId: string, msg: OutgoingMessage): Promise<APIMessage> {
     const meta = t.meta!;
     if (!meta.viaWebhook) return this.deps.io.edit(meta.postChannelId!, messageId, msg);
     const live = this.liveInteraction(t);
@@ -279,7 +273,7 @@ export class JobTracker {
     return this.deps.io.editFollowUp(live.applicationId, live.token, messageId, msg);
   }
 
-  private async flush(t: Tracked): Promise<void> {
+  private async flush(t: JobState): Promise<void> {
     await t.ready;
     t.flushQueued = false;
     if (!t.dirty || t.finished || this.stopped || !t.meta?.postChannelId) return;
@@ -326,7 +320,7 @@ export class JobTracker {
     if (t.dirty) this.touch(t);
   }
 
-  private finish(t: Tracked, event: FinalEvent): void {
+  private finish(t: JobState, event: FinalEvent): void {
     if (t.finished) return;
     t.finished = true;
     clearTimeout(t.timer);
@@ -347,7 +341,7 @@ export class JobTracker {
     });
   }
 
-  private async finalProgress(t: Tracked, event: FinalEvent): Promise<void> {
+  private async finalProgress(t: JobState, event: FinalEvent): Promise<void> {
     const meta = t.meta!;
     const content = finishedProgressMessage(t.job, event);
     t.lastEditAt = Date.now();
@@ -363,7 +357,7 @@ export class JobTracker {
     }
   }
 
-  private async notifyFailure(t: Tracked, reason: string): Promise<void> {
+  private async notifyFailure(t: JobState, reason: string): Promise<void> {
     const meta = t.meta!;
     const user = t.job.owner.userId;
     try {
@@ -381,7 +375,7 @@ export class JobTracker {
    * Posts the result, re-encoding it smaller when over the upload cap and retrying with backoff
    * when Discord fails: the PNG lives in this closure until it is delivered or attempts run out.
    */
-  private async deliver(t: Tracked, event: Extract<JobEvent, { type: 'completed' }>): Promise<void> {
+  private async deliver(t: JobState, event: Extract<JobEvent, { type: 'completed' }>): Promise<void> {
     const meta = t.meta!;
     if (meta.delivered) {
       // Posted before a restart that came before the service heard of it.
@@ -457,7 +451,7 @@ export class JobTracker {
     }
   }
 
-  private async sendQuietly(t: Tracked, content: string, mentionUsers: string[]): Promise<void> {
+  private async sendQuietly(t: JobState, content: string, mentionUsers: string[]): Promise<void> {
     try {
       await this.send(t, { content, mentionUsers, replyTo: this.replyTo(t.meta!) });
     } catch (e) {

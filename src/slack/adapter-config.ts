@@ -3,7 +3,7 @@
 // it edits messages.
 import { envNumber } from '../chat/env.ts';
 
-export interface SlackAdapterSettings {
+export interface SlackConfig {
   /** Largest accepted upload, in bytes (STYLIZE_MAX_UPLOAD_MB). */
   maxUploadBytes: number;
   /** Largest accepted input image, in pixels (STYLIZE_MAX_INPUT_PIXELS). */
@@ -14,7 +14,7 @@ export interface SlackAdapterSettings {
   previewIntervalMs: number;
 }
 
-export const DEFAULT_SLACK_SETTINGS: SlackAdapterSettings = {
+export const DEFAULT_SLACK_CONFIG: SlackConfig = {
   maxUploadBytes: 10 * 1024 * 1024,
   maxInputPixels: 25_000_000,
   // chat.update is a Tier 3 method (~50 calls a minute per workspace): one edit every 5 s per job
@@ -24,15 +24,15 @@ export const DEFAULT_SLACK_SETTINGS: SlackAdapterSettings = {
   previewIntervalMs: 30_000,
 };
 
-export function slackSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): SlackAdapterSettings {
+export function slackConfigFromEnv(env: NodeJS.ProcessEnv = process.env): SlackConfig {
   const mb = envNumber(env, 'STYLIZE_MAX_UPLOAD_MB');
   const pixels = envNumber(env, 'STYLIZE_MAX_INPUT_PIXELS');
   const interval = envNumber(env, 'STYLIZE_SLACK_UPDATE_INTERVAL_MS', { allowZero: true });
   const previews = envNumber(env, 'STYLIZE_SLACK_PREVIEW_INTERVAL_MS', { allowZero: true });
   return {
-    maxUploadBytes: mb !== undefined ? Math.round(mb * 1024 * 1024) : DEFAULT_SLACK_SETTINGS.maxUploadBytes,
-    maxInputPixels: pixels !== undefined ? Math.round(pixels) : DEFAULT_SLACK_SETTINGS.maxInputPixels,
-    updateIntervalMs: interval !== undefined ? Math.round(interval) : DEFAULT_SLACK_SETTINGS.updateIntervalMs,
-    previewIntervalMs: previews !== undefined ? Math.round(previews) : DEFAULT_SLACK_SETTINGS.previewIntervalMs,
+    maxUploadBytes: mb !== undefined ? Math.round(mb * 1024 * 1024) : DEFAULT_SLACK_CONFIG.maxUploadBytes,
+    maxInputPixels: pixels !== undefined ? Math.round(pixels) : DEFAULT_SLACK_CONFIG.maxInputPixels,
+    updateIntervalMs: interval !== undefined ? Math.round(interval) : DEFAULT_SLACK_CONFIG.updateIntervalMs,
+    previewIntervalMs: previews !== undefined ? Math.round(previews) : DEFAULT_SLACK_CONFIG.previewIntervalMs,
   };
 }

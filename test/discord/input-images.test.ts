@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { AttachmentError, checkAttachment, checkImageBytes, downloadAttachment, type AttachmentInfo } from '../../src/discord/attachments.ts';
+import { AttachmentError, checkAttachment, checkImageBytes, downloadAttachment, type AttachmentInfo } from '../../src/discord/input-images.ts';
 import { FakeDiscord } from '../helpers/fake-discord/index.ts';
 
 const limits = { maxUploadBytes: 2000, maxInputPixels: 64 * 64 };

@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import type { Metadata } from 'sharp';
 import type { webApi } from '@slack/bolt';
-import type { SlackAdapterSettings } from './settings.ts';
+import type { SlackConfig } from './adapter-config.ts';
 
 /** The fields of a Slack file object this adapter reads (events, view state and files.info all carry them). */
 export interface SlackFile {
@@ -33,7 +33,7 @@ export const IMAGE_FILETYPES = ['png', 'jpg', 'jpeg', 'gif', 'webp'] as const;
 const DECODABLE_FORMATS = new Set(['jpeg', 'png', 'webp', 'gif', 'tiff', 'avif', 'heif']);
 const EXTRA_FILETYPES = new Set(['tiff', 'tif', 'avif', 'heic', 'heif']);
 
-export type DownloadLimits = Pick<SlackAdapterSettings, 'maxUploadBytes' | 'maxInputPixels'>;
+export type DownloadLimits = Pick<SlackConfig, 'maxUploadBytes' | 'maxInputPixels'>;
 
 function mb(bytes: number): string {
   if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KB`;

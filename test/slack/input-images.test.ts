@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import sharp from 'sharp';
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { downloadSlackImage, isTrustedFileUrl, SlackInputError, type SlackFile } from '../../src/slack/files.ts';
+import { downloadSlackImage, isTrustedFileUrl, SlackInputError, type SlackFile } from '../../src/slack/input-images.ts';
 import { FakeSlack } from '../helpers/fake-slack/index.ts';
 import { makePng } from './harness.ts';
 

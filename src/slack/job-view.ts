@@ -9,41 +9,19 @@
 // image works as well.
 import type { webApi } from '@slack/bolt';
 import { cancelHint, formatDuration, jobProgressText, jobTitle, resultText, resumedText } from '../chat/format.ts';
+import { isFinal, type FinalEvent, type ProgressEvent } from '../chat/job-events.ts';
 import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
-import { escapeMrkdwn, mentionOrName, resultActionsBlock, statusBlocks } from './blocks.ts';
+import { escapeMrkdwn, mentionOrName, resultActionsBlock, statusBlocks } from './messages.ts';
 import { jobMetadata, type JobMessageIndex, type JobMessageRole } from './job-messages.ts';
+import { slackMetaOf, type SlackJobMeta } from './job-meta.ts';
 import { aSheet } from '../jobs/sheet-rules.ts';
-import { tellUser } from './notify.ts';
+import { tellUser } from './replies.ts';
 
 const log = logger.child({ module: 'slack' });
 
-/** What the adapter persists in job.meta.slack. */
-export interface SlackJobMeta {
-  teamId: string;
-  channel: string;
-  /** The thread all of the job's messages go to (the root's ts, or the thread the job was asked in). */
-  threadTs?: string;
-  rootTs?: string;
-  progressTs?: string;
-  resultTs?: string;
-  fileTs?: string;
-}
-
-export function slackMetaOf(job: JobRecord): SlackJobMeta {
-  const m = (job.meta.slack ?? {}) as Partial<SlackJobMeta>;
-  return {
-    ...m,
-    teamId: m.teamId ?? job.owner.workspaceId,
-    channel: m.channel ?? job.owner.channelId,
-    threadTs: m.threadTs ?? job.owner.threadId,
-  };
-}
-
-type ProgressEvent = Extract<JobEvent, { type: 'progress' }>;
-
-interface JobView {
+interface JobState {
   job: JobRecord;
   meta: SlackJobMeta;
   chain: Promise<void>;
@@ -60,7 +38,7 @@ interface JobView {
   abandoned?: boolean;
 }
 
-export interface RendererOptions {
+export interface SlackJobViewOptions {
   jobs: JobService;
   client: webApi.WebClient;
   index: JobMessageIndex;
@@ -74,16 +52,12 @@ function queuedStatus(position: number): string {
   return `queued at position ${position}.`;
 }
 
-function isFinal(e: JobEvent): boolean {
-  return e.type === 'completed' || e.type === 'failed' || e.type === 'cancelled';
-}
-
-export class SlackJobRenderer {
-  private readonly views = new Map<string, JobView>();
+export class SlackJobView {
+  private readonly views = new Map<string, JobState>();
   private readonly inFlight = new Set<Promise<void>>();
   private unsubscribe?: () => void;
 
-  constructor(private readonly opts: RendererOptions) {}
+  constructor(private readonly opts: SlackJobViewOptions) {}
 
   attach(): void {
     this.unsubscribe ??= this.opts.jobs.on((event, job) => {
@@ -91,7 +65,7 @@ export class SlackJobRenderer {
       try {
         this.onEvent(event, job);
       } catch (e) {
-        log.error({ err: (e as Error).message, jobId: job.id }, 'slack renderer failed');
+        log.error({ err: (e as Error).message, jobId: job.id }, 'slack job view failed');
       }
     });
   }
@@ -114,7 +88,7 @@ export class SlackJobRenderer {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
-  private view(job: JobRecord): JobView {
+  private view(job: JobRecord): JobState {
     let v = this.views.get(job.id);
     if (!v) {
       v = { job, meta: slackMetaOf(job), chain: Promise.resolve(), lastUpdateAt: 0, lastPreviewAt: 0, finished: false };
@@ -125,7 +99,7 @@ export class SlackJobRenderer {
     return v;
   }
 
-  private enqueue(view: JobView, step: () => Promise<void>): void {
+  private enqueue(view: JobState, step: () => Promise<void>): void {
     const next = view.chain.then(() => (view.abandoned ? undefined : step())).catch((e: unknown) => {
       this.opts.onApiError?.();
       log.error({ err: (e as Error).message, jobId: view.job.id }, 'slack message update failed');
@@ -194,7 +168,7 @@ export class SlackJobRenderer {
     }
   }
 
-  private scheduleProgress(view: JobView, event: ProgressEvent): void {
+  private scheduleProgress(view: JobState, event: ProgressEvent): void {
     view.pending = event;
     if (view.timer) return;
     const wait = Math.max(0, view.lastUpdateAt + this.opts.updateIntervalMs - Date.now());
@@ -209,7 +183,7 @@ export class SlackJobRenderer {
     view.timer.unref();
   }
 
-  private flushProgress(view: JobView): void {
+  private flushProgress(view: JobState): void {
     const p = view.pending;
     view.pending = undefined;
     if (!p || view.finished) return;
@@ -220,7 +194,7 @@ export class SlackJobRenderer {
     });
   }
 
-  private finish(view: JobView, event: Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>): void {
+  private finish(view: JobState, event: FinalEvent): void {
     view.finished = true;
     if (view.timer) clearTimeout(view.timer);
     view.timer = undefined;
@@ -290,13 +264,13 @@ export class SlackJobRenderer {
     });
   }
 
-  private rootText(view: JobView, status: string): string {
+  private rootText(view: JobState, status: string): string {
     const job = view.job;
     const what = job.sheet ? `Rendering ${aSheet(job.sheet.kind)}` : job.parentJobId ? `Re-running as ${job.options.mode}` : 'Stylizing';
     return `${what} for <@${job.owner.userId}>… ${status}`;
   }
 
-  private async ensureRoot(view: JobView): Promise<void> {
+  private async ensureRoot(view: JobState): Promise<void> {
     if (view.meta.rootTs) return;
     if (view.abandoned) throw new Error('the job has no message to update');
     const status = view.position !== undefined ? queuedStatus(view.position) : 'starting.';
@@ -319,7 +293,7 @@ export class SlackJobRenderer {
    * Without its first message a job could never show progress or deliver its result (typically the
    * bot is not in the channel): cancel it and tell the user why, by DM if need be.
    */
-  private async abandon(view: JobView, e: unknown): Promise<void> {
+  private async abandon(view: JobState, e: unknown): Promise<void> {
     view.abandoned = true;
     view.finished = true;
     if (view.timer) clearTimeout(view.timer);
@@ -335,7 +309,7 @@ export class SlackJobRenderer {
     await tellUser(this.opts.client, { channel: view.meta.channel, user: job.owner.userId }, text);
   }
 
-  private async updateRoot(view: JobView, text: string, cancellable: boolean, icon = ':art:'): Promise<void> {
+  private async updateRoot(view: JobState, text: string, cancellable: boolean, icon = ':art:'): Promise<void> {
     if (!view.meta.rootTs) return;
     const full = cancellable ? `${text} ${cancelHint()}` : text;
     if (view.rootShown === `${full}|${cancellable}`) return;
@@ -349,7 +323,7 @@ export class SlackJobRenderer {
     });
   }
 
-  private async putProgress(view: JobView, text: string, cancellable: boolean): Promise<void> {
+  private async putProgress(view: JobState, text: string, cancellable: boolean): Promise<void> {
     const blocks = statusBlocks(`\`\`\`${text}\`\`\``, view.job.id, cancellable);
     if (view.meta.progressTs) {
       await this.opts.client.chat.update({ channel: view.meta.channel, ts: view.meta.progressTs, text, blocks, metadata: jobMetadata(view.job.id, 'progress') });
@@ -363,7 +337,7 @@ export class SlackJobRenderer {
   }
 
   /** Posts in the job's thread (or at `threadTs` for the root); returns the message ts. */
-  private async post(view: JobView, text: string, blocks: ReturnType<typeof statusBlocks>, role?: JobMessageRole, threadTs = view.meta.threadTs): Promise<string | undefined> {
+  private async post(view: JobState, text: string, blocks: ReturnType<typeof statusBlocks>, role?: JobMessageRole, threadTs = view.meta.threadTs): Promise<string | undefined> {
     const res = await this.opts.client.chat.postMessage({
       channel: view.meta.channel,
       text,
@@ -377,7 +351,7 @@ export class SlackJobRenderer {
   }
 
   /** files.uploadV2 into the thread; returns the file message's ts when Slack already reports the share. */
-  private async upload(view: JobView, png: Buffer, filename: string, title: string): Promise<string | undefined> {
+  private async upload(view: JobState, png: Buffer, filename: string, title: string): Promise<string | undefined> {
     const threadTs = view.meta.threadTs;
     const res = threadTs
       ? await this.opts.client.files.uploadV2({ channel_id: view.meta.channel, thread_ts: threadTs, file: png, filename, title })
@@ -385,7 +359,7 @@ export class SlackJobRenderer {
     return shareTs(res, view.meta.channel);
   }
 
-  private persist(view: JobView): void {
+  private persist(view: JobState): void {
     try {
       this.opts.jobs.updateMeta(view.job.id, { slack: { ...view.meta } });
     } catch (e) {
