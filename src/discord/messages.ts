@@ -1,7 +1,8 @@
 // The Discord wording around the shared chat texts (src/chat/format.ts): which lines a reply, a
 // progress message and a result carry, and the Cancel button.
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
-import { cancelHint, formatDuration, jobProgressText, jobTitle, queuedText, resultText, settingsText } from '../chat/format.ts';
+import { cancelHint, jobProgressText, jobTitle, queuedText, resultText, settingsText } from '../chat/format.ts';
+import { formatDuration } from '../jobs/summary.ts';
 import type { JobEvent, JobRecord } from '../jobs/types.ts';
 import { jobTag } from './job-meta.ts';
 

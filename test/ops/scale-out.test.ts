@@ -12,7 +12,7 @@ import { FakeDiscord, type RecordedRequest } from '../helpers/fake-discord/index
 import { makePng } from '../helpers/png.ts';
 import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
 import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
-import { startWorker, workerEnv, type WorkerProcess } from '../jobs/bull-helpers.ts';
+import { startWorker, workerEnv, type WorkerProcess } from '../jobs/queue/redis/helpers.ts';
 import { ALICE, CHANNEL, startHarness, type Harness } from '../slack/harness.ts';
 
 let redis: TestRedis;

@@ -1,11 +1,11 @@
 // IPC messages between the job service and an engine worker process. Buffers travel as Buffers:
 // the worker is forked with serialization: 'advanced' (structured clone), not JSON.
-import type { SheetReport } from '../engine/sheet/report.ts';
-import type { PipelineResult } from '../engine/pipeline.ts';
-import type { Progress } from '../engine/types.ts';
-import type { LossPoint } from '../engine/visuals/loss-trace.ts';
-import type { StyleOptions } from '../options.ts';
-import type { SheetSpec } from './types.ts';
+import type { SheetReport } from '../../engine/sheet/report.ts';
+import type { PipelineResult } from '../../engine/pipeline.ts';
+import type { Progress } from '../../engine/types.ts';
+import type { LossPoint } from '../../engine/visuals/loss-trace.ts';
+import type { StyleOptions } from '../../options.ts';
+import type { SheetSpec } from '../types.ts';
 
 export interface EngineJob {
   jobId: string;
@@ -35,6 +35,11 @@ export interface EngineJob {
   resumable?: boolean;
 }
 
+/** The job started again from a checkpoint: from its image, for the remaining steps, counting on from it. */
+export function resumeFromCheckpoint(job: EngineJob, iteration: number, png: Buffer): EngineJob {
+  return { ...job, options: { ...job.options, init: 'image', steps: job.totalSteps - iteration }, initImage: png, iterationOffset: iteration };
+}
+
 /** One finished run of a sheet: its index among the runs, image and numbers (a CellRun as JSON). */
 export interface SheetRunDone {
   run: number;
@@ -53,7 +58,7 @@ export interface Completed extends PipelineResult {
   compare?: Buffer;
 }
 
-export type ToWorker =
+export type ToEngineChild =
   | { type: 'init'; weightsPath: string; backend?: string; engineThreads?: number }
   | {
       type: 'run';
@@ -71,7 +76,7 @@ export type ToWorker =
   /** Shutting down: report the current image and iteration (answered with 'checkpoint'). */
   | { type: 'checkpoint'; jobId: string };
 
-export type FromWorker =
+export type FromEngineChild =
   | { type: 'ready'; backend: string }
   | { type: 'fatal'; message: string }
   | { type: 'progress'; jobId: string; progress: Progress }
