@@ -288,7 +288,7 @@ export class EngineProcess {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const cur = this.current;
     if (cur && opts.checkpointWithinMs !== undefined) await this.requestCheckpoint(child, cur, opts.checkpointWithinMs);
-    // The worker ignores SIGTERM/SIGINT (see worker.ts) and exits when its IPC channel closes, at
+    // The worker ignores SIGTERM/SIGINT (see child.ts) and exits when its IPC channel closes, at
     // its next iteration; a long iteration is cut short: the checkpoint is already taken.
     if (child.connected) child.disconnect();
     const timer = setTimeout(() => this.kill(child), 1000);

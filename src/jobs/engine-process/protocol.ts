@@ -1,5 +1,6 @@
-// IPC messages between the job service and an engine worker process. Buffers travel as Buffers:
-// the worker is forked with serialization: 'advanced' (structured clone), not JSON.
+// The engine process's protocol: the IPC messages between its parent side (parent-handle.ts) and
+// the child (child.ts), and the job and outcome they carry. Buffers travel as Buffers: the child is
+// forked with serialization: 'advanced' (structured clone), not JSON.
 import type { SheetReport } from '../../engine/sheet/report.ts';
 import type { PipelineResult } from '../../engine/pipeline.ts';
 import type { Progress } from '../../engine/types.ts';
@@ -19,7 +20,7 @@ export interface EngineJob {
   /**
    * Keep the current image of every iteration (encoded) so a checkpoint can be asked for at any
    * time; previews are still reported every options.saveEvery. Single-scale stylize jobs only. On
-   * the fastest backend the checkpoint is the latest preview instead (see worker.ts).
+   * the fastest backend the checkpoint is the latest preview instead (see child.ts).
    */
   checkpoints?: boolean;
   /** Sheets resuming: the runs finished before the restart. */
