@@ -12,7 +12,7 @@ import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../helpers/fake-discord/index.ts';
 import { makePng } from '../helpers/png.ts';

@@ -3,7 +3,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { StylizeMetrics } from '../../src/ops/metrics.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';

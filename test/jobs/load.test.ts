@@ -3,7 +3,7 @@
 // always form 1..n and a job only starts from the head of the queue.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobInputs } from '../../src/jobs/types.ts';
 import { makePng, owner, tempDir, weightsFile } from './helpers.ts';
 

@@ -2,7 +2,7 @@
 // started: settings never need one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { OptionsError } from '../../src/options.ts';
 import { makePng, owner, tempDir } from './helpers.ts';
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSheet } from '../../src/engine/sheet/plan.ts';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobServiceConfig } from '../../src/jobs/service-config.ts';
 import type { JobEvent, JobRecord, JobSpec, SubmitResult } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';

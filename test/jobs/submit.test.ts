@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobServiceConfig } from '../../src/jobs/service-config.ts';
 import type { JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir } from './helpers.ts';

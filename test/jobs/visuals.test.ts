@@ -7,7 +7,7 @@ import path from 'node:path';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 

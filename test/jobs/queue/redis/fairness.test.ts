@@ -3,7 +3,7 @@
 // once, and jobs start round by round (BullMQ priorities from the fair turns), not first come first served.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createJobService } from '../../../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
 import type { JobInputs } from '../../../../src/jobs/types.ts';
 import { startRedis, type TestRedis } from '../../../helpers/redis-server.ts';
 import { listenToWorkers, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './helpers.ts';

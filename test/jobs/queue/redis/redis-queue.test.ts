@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PREFIX, QUEUE_NAME } from '../../../../src/jobs/queue/redis/shared.ts';
 import { createJobService } from '../../../../src/jobs/create-job-service.ts';
-import { type JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
+import type { JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../../../src/jobs/types.ts';
 import { startRedis, type TestRedis } from '../../../helpers/redis-server.ts';
 import { listenToWorkers, pidOf, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './helpers.ts';
