@@ -3,8 +3,8 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { baseEnv, freePort, startMain, until } from './helpers/bot-process.ts';
-import { FakeSlack, HttpTransport, SlackRequests } from './helpers/fake-slack/index.ts';
+import { baseEnv, freePort, startMain, until } from '../scripts/lib/bot-process.ts';
+import { FakeSlack, HttpTransport, SlackRequests } from '../scripts/lib/fakes/slack/index.ts';
 import { writeRandomWeightsFile } from '../scripts/lib/random-weights.ts';
 
 const SECRET = 'main-test-signing-secret';

@@ -10,7 +10,7 @@ import { startDiscord, type DiscordBot } from '../../src/discord/bot.ts';
 import { parseJobTag, readDiscordMeta } from '../../src/discord/job-meta.ts';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
-import { FakeDiscord, type FakeAttachment, type FakeUser, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
+import { FakeDiscord, type FakeAttachment, type FakeUser, type RecordedRequest, type SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { AttachmentError, checkAttachment, checkImageBytes, downloadAttachment, type AttachmentInfo } from '../../src/discord/input-images.ts';
-import { FakeDiscord } from '../helpers/fake-discord/index.ts';
+import { FakeDiscord } from '../../scripts/lib/fakes/discord/index.ts';
 
 const limits = { maxUploadBytes: 2000, maxInputPixels: 64 * 64 };
 const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: '#36c' } }).png().toBuffer();

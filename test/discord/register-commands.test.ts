@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApplicationCommandOptionType, InteractionContextType, PermissionFlagsBits } from 'discord.js';
 import { CHAT_OPTION_SPECS } from '../../src/chat/chat-options.ts';
 import { BOT_PERMISSIONS, inviteUrl, invitePermissions, registerCommands } from '../../src/discord/register-commands.ts';
-import { FakeDiscord } from '../helpers/fake-discord/index.ts';
+import { FakeDiscord } from '../../scripts/lib/fakes/discord/index.ts';
 
 interface CommandOption {
   name: string;

@@ -14,7 +14,7 @@ import { planSheet } from '../../src/engine/sheet/plan.ts';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobEvent, JobService } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';
-import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
+import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
 import { makePng } from '../jobs/helpers.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 

@@ -14,7 +14,7 @@ import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.t
 import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobService } from '../../src/jobs/types.ts';
-import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../helpers/fake-discord/index.ts';
+import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../../scripts/lib/fakes/discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 

@@ -9,8 +9,8 @@ import { ApplicationCommandOptionType as T } from 'discord.js';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
-import { baseEnv, freePort, startMain, until, type BotProcess } from '../helpers/bot-process.ts';
-import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
+import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
+import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 

@@ -7,8 +7,8 @@ import path from 'node:path';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { startSlack, type SlackHandle } from '../../src/slack/app.ts';
-import { FakeSlack, HttpTransport, SlackRequests, SocketTransport, type FakeSlackOptions } from '../helpers/fake-slack/index.ts';
-import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import { FakeSlack, HttpTransport, SlackRequests, SocketTransport, type FakeSlackOptions } from '../../scripts/lib/fakes/slack/index.ts';
+import type { FakeMessage } from '../../scripts/lib/fakes/slack/types.ts';
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 

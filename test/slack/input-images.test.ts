@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { webApi } from '@slack/bolt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { downloadSlackImage, isTrustedFileUrl, SlackInputError, type SlackFile } from '../../src/slack/input-images.ts';
-import { FakeSlack } from '../helpers/fake-slack/index.ts';
+import { FakeSlack } from '../../scripts/lib/fakes/slack/index.ts';
 import { makePng } from './harness.ts';
 
 const limits = { maxUploadBytes: 64 * 1024, maxInputPixels: 100 * 100 };

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { NON_METHOD_SCOPES, WEB_API_METHOD_SCOPES, WRAPPER_METHODS } from '../../src/slack/api-scopes.ts';
-import { SLACK_METHOD_SCOPES } from '../helpers/fake-slack/scopes.ts';
+import { SLACK_METHOD_SCOPES } from '../../scripts/lib/fakes/slack/scopes.ts';
 import { MANIFEST } from './harness.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -2,7 +2,7 @@
 // files and words, cancelling (button and ❌ reaction, owner and admin only), /stylize-config.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import type { FakeMessage } from '../../scripts/lib/fakes/slack/types.ts';
 import { ADMIN, ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
 
 const UPDATE_INTERVAL_MS = 600;

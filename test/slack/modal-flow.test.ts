@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_OPTION_SPECS } from '../../src/chat/chat-options.ts';
 import { WEB_API_METHOD_SCOPES } from '../../src/slack/api-scopes.ts';
 import { optionBlockId } from '../../src/slack/modal.ts';
-import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import type { FakeMessage } from '../../scripts/lib/fakes/slack/types.ts';
 import { ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;

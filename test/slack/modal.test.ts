@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { CHAT_OPTION_SPECS } from '../../src/chat/chat-options.ts';
 import { buildStylizeModal, optionBlockId, readStylizeModal, requiredImages } from '../../src/slack/modal.ts';
 import { DEFAULT_SLACK_CONFIG } from '../../src/slack/adapter-config.ts';
-import { fillModalView, validateModalView, type ModalAnswer } from '../helpers/fake-slack/modal-ui.ts';
-import type { FakeFile } from '../helpers/fake-slack/types.ts';
+import { fillModalView, validateModalView, type ModalAnswer } from '../../scripts/lib/fakes/slack/modal-ui.ts';
+import type { FakeFile } from '../../scripts/lib/fakes/slack/types.ts';
 
 function file(name: string, extra: Partial<FakeFile> = {}): FakeFile {
   return { id: `F${name.length}${name.charCodeAt(0)}`, name, title: name, mimetype: 'image/png', filetype: 'png', size: 1000, bytes: Buffer.alloc(0), user: 'U1', ...extra };

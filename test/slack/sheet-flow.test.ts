@@ -8,7 +8,7 @@ import type { JobEvent } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';
 import { asksForSheet, readSheetMention } from '../../src/slack/sheet-mention.ts';
 import type { SlackFile } from '../../src/slack/input-images.ts';
-import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import type { FakeMessage } from '../../scripts/lib/fakes/slack/types.ts';
 import { ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;

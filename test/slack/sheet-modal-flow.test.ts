@@ -3,7 +3,7 @@
 // arrives in a thread in the channel the form came from.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import type { FakeMessage } from '../../scripts/lib/fakes/slack/types.ts';
 import { SHEET_BLOCKS } from '../../src/slack/sheet-modal.ts';
 import { ALICE, CHANNEL, startHarness, type Harness } from './harness.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
-import type { FakeMessage } from '../helpers/fake-slack/types.ts';
+import type { FakeMessage } from '../../scripts/lib/fakes/slack/types.ts';
 import { ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
 
 let h: Harness;
