@@ -1,15 +1,17 @@
 // Files/buffers in, finished PNG out: checks what the mode needs, decodes every input at the size the
-// optimisation uses, runs stylize, restores the content's colours if asked, encodes. Shared by the
+// optimisation uses (recolouring the styles to the content's palette for colors=palette), runs
+// stylize, restores the content's colours for colors=keep, encodes. Shared by the
 // CLI and the job worker process. A coarse-to-fine run (options.scales, multires, multiresAbove)
 // repeats decode + stylize at each scale, starting each from the previous result upsampled.
 import { logger } from '../log.ts';
-import type { StyleOptions } from '../options.ts';
+import { colorsOf, type StyleOptions } from '../options.ts';
 import { keepOriginalColors } from './colors.ts';
 import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage } from './image.ts';
 import { initialImage } from './init-image.ts';
 import { frameInterval, type Frame } from './visuals/frames.ts';
 import type { DecodeOptions } from './image.ts';
 import { checkMemory, type Footprint, type Size } from './memory-estimate.ts';
+import { matchColorStatistics } from './palette.ts';
 import { coarseToFineEtaMs, planScales, type ScalePlan } from './multires.ts';
 import { minimumSide } from './objective-plan.ts';
 import { stylize } from './stylize.ts';
@@ -175,7 +177,9 @@ async function decodeScale(input: PipelineInput, need: Needs, h: InputSizes, sid
     }
   }
   const outputSize = content ? { width: content.width, height: content.height } : footprintAt(o, h, side).output;
-  return { content, styles, outputSize };
+  // Recoloured at every scale from that scale's content, so the statistics match what the run sees.
+  const recoloured = colorsOf(o) === 'palette' && o.mode === 'transfer' && content ? styles.map((s) => matchColorStatistics(s, content)) : styles;
+  return { content, styles: recoloured, outputSize };
 }
 
 /** Milliseconds per iteration as stylize estimates it: the first alone, then the mean of the later ones. */
@@ -238,7 +242,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       );
 
       const recolor =
-        o.originalColors && o.mode === 'transfer' && content ? (img: RGBImage) => keepOriginalColors(img, content) : (img: RGBImage) => img;
+        colorsOf(o) === 'keep' && o.mode === 'transfer' && content ? (img: RGBImage) => keepOriginalColors(img, content) : (img: RGBImage) => img;
       const deliver = input.onPreview;
       // Iterations restart at each scale; previews are numbered across the run so none overwrites another.
       const offset = iterations;
