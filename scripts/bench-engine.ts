@@ -9,7 +9,7 @@ import { chooseBackend, startEngine } from '../src/engine/start-engine.ts';
 import { stylize } from '../src/engine/stylize.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { resolveOptions, type Preset } from '../src/options.ts';
-import { randomVggWeights } from '../test/helpers/random-weights.ts';
+import { randomVggWeights } from './lib/random-weights.ts';
 import { flopsPerEvaluation } from './flops.ts';
 
 const WARMUP = 2;

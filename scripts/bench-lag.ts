@@ -10,7 +10,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { createJobService } from '../src/jobs/service.ts';
-import { writeRandomWeightsFile } from '../test/helpers/random-weights.ts';
+import { writeRandomWeightsFile } from './lib/random-weights.ts';
 
 const GOAL_P99_MS = 50;
 

@@ -14,7 +14,7 @@ import { runPipeline } from '../src/engine/pipeline.ts';
 import { CancelledError, type Progress } from '../src/engine/types.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { resolveOptions, type OptionsInput } from '../src/options.ts';
-import { randomVggWeights } from '../test/helpers/random-weights.ts';
+import { randomVggWeights } from './lib/random-weights.ts';
 
 const { values } = parseArgs({
   options: {

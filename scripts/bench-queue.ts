@@ -13,9 +13,9 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { createJobService } from '../src/jobs/service.ts';
 import type { JobEvent } from '../src/jobs/types.ts';
-import { makePng } from '../test/helpers/png.ts';
-import { writeRandomWeightsFile } from '../test/helpers/random-weights.ts';
-import { startRedis } from '../test/helpers/redis-server.ts';
+import { makePng } from './lib/png.ts';
+import { writeRandomWeightsFile } from './lib/random-weights.ts';
+import { startRedis } from './lib/redis-server.ts';
 
 const GOAL_P99_MS = 50;
 const { values: args } = parseArgs({

@@ -1,8 +1,8 @@
-// npm run gpu-check [-- --sizes 256,512 --evals 5]
+// npm run gpu-check [-- --sizes 256,512 --evals 5 --backends onnx-cuda,onnx-webgpu,native-gpu]
 // For a person with a GPU: which GPU backends start here, how fast one loss + gradient evaluation
-// is on each (gatys preset, Tübingen + The Starry Night), and how far its loss and gradient are
-// from onnx-cpu's on the same image. A correct GPU path shows differences at float32 rounding
-// (about 1e-5 relative or less); a wrong one shows them at 1e-2 and up.
+// is on each (gatys preset, The Shipwreck + The Starry Night from scripts/samples/), and how far
+// its loss and gradient are from onnx-cpu's on the same image. A correct GPU path shows differences
+// at float32 rounding (about 1e-5 relative or less); a wrong one shows them at 1e-2 and up.
 // Weights: STYLIZE_WEIGHTS, else models/vgg19.safetensors, else random ones in VGG-19's shapes.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -16,7 +16,8 @@ import type { RGBImage, VggWeights } from '../src/engine/types.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { DEFAULT_MODELS_DIR } from '../src/engine/weights/resolve.ts';
 import { resolveOptions } from '../src/options.ts';
-import { randomVggWeights } from '../test/helpers/random-weights.ts';
+import { randomVggWeights } from './lib/random-weights.ts';
+import { SAMPLE_CONTENT, SAMPLE_STYLE } from './lib/samples.ts';
 
 const { values } = parseArgs({
   options: {
@@ -92,16 +93,14 @@ if (started.length === 0) {
   process.exit(0);
 }
 
-const images = path.resolve(import.meta.dirname, '../../shared/images');
-const imageDir = existsSync(images) ? images : path.resolve(import.meta.dirname, '../test/fixtures');
 console.log(`\n${evals} evaluations per backend and size (the first two left out of the time)\n`);
 console.log('backend       size  WxH       ms/eval   vs onnx-cpu   max loss diff  max grad diff');
 const cpu = await startEngine('onnx-cpu', w.weights, threads);
 const engines = new Map<EngineBackend, Engine>();
 for (const b of started) engines.set(b, await startEngine(b, w.weights, threads));
 for (const size of values.sizes.split(',').map(Number)) {
-  const content = await decodeImage(path.join(imageDir, 'tubingen.jpg'), { longSide: size });
-  const style = await decodeImage(path.join(imageDir, 'starry_night.jpg'), { longSide: size });
+  const content = await decodeImage(SAMPLE_CONTENT, { longSide: size });
+  const style = await decodeImage(SAMPLE_STYLE, { longSide: size });
   const ref = await measure(cpu, content, style, size);
   const dims = `${content.width}×${content.height}`.padEnd(9);
   console.log(`${'onnx-cpu'.padEnd(12)}  ${String(size).padStart(4)}  ${dims} ${ref.msPerEval.toFixed(1).padStart(8)}`);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { baseEnv, freePort, startMain, until } from './helpers/bot-process.ts';
 import { FakeSlack, HttpTransport, SlackRequests } from './helpers/fake-slack/index.ts';
-import { writeRandomWeightsFile } from './helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../scripts/lib/random-weights.ts';
 
 const SECRET = 'main-test-signing-secret';
 

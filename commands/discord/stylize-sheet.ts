@@ -4,7 +4,7 @@
 // run cap) are private and come before the public reply, as for /stylize.
 import { InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction, type SlashCommandOptionsOnlyBuilder } from 'discord.js';
 import { SHEET_KIND_HELP, SHEET_KINDS, sheetNeeds, sheetRequestProblem, splitLayers } from '../../src/chat/sheet-request.ts';
-import { checkAttachment, downloadAttachment } from '../../src/discord/attachments.ts';
+import { checkAttachment, downloadAttachment } from '../../src/discord/input-images.ts';
 import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
 import { attachmentInfo, interactionMeta, interactionOwner } from '../../src/discord/interaction-job.ts';

@@ -3,7 +3,7 @@
 // is refused privately before the public "thinking…" reply; downloads and queueing come after it.
 import { ChannelType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
 import { jobTitle, queuedText } from '../../src/chat/format.ts';
-import { checkAttachment, downloadAttachment } from '../../src/discord/attachments.ts';
+import { checkAttachment, downloadAttachment } from '../../src/discord/input-images.ts';
 import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
 import { attachmentInfo, interactionMeta, interactionOwner } from '../../src/discord/interaction-job.ts';
@@ -86,7 +86,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   await openConversation(interaction, ctx, submitted.job, submitted.position, meta);
 }
 
-/** The public reply, the thread on it, and from then on the tracker posts there (also used by /stylize-sheet). */
+/** The public reply, the thread on it, and from then on the job view posts there (also used by /stylize-sheet). */
 export async function openConversation(
   interaction: ChatInputCommandInteraction,
   ctx: DiscordContext,
@@ -111,7 +111,7 @@ export async function openConversation(
   } catch (e) {
     logger.warn({ jobId: job.id, err: describeError(e) }, 'could not edit the reply; posting in the channel');
   }
-  ctx.tracker.attach(job, out, queuedText(position), {
+  ctx.jobView.attach(job, out, queuedText(position), {
     applicationId: interaction.applicationId,
     token: interaction.token,
     createdAt: interaction.createdTimestamp,

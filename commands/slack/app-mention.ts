@@ -4,10 +4,10 @@
 // Everything is answered in the mention's thread.
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../src/slack/context.ts';
-import { SlackInputError, type SlackFile } from '../../src/slack/files.ts';
+import { SlackInputError, type SlackFile } from '../../src/slack/input-images.ts';
 import { mentionText, readMention } from '../../src/slack/mention.ts';
 import { asksForSheet, readSheetMention } from '../../src/slack/sheet-mention.ts';
-import { replyInThread } from '../../src/slack/notify.ts';
+import { replyInThread } from '../../src/slack/replies.ts';
 import { submitSlackJob, type SlackJobRequest } from '../../src/slack/submit.ts';
 import { logger } from '../../src/log.ts';
 import type { OptionsInput } from '../../src/options.ts';

@@ -1,6 +1,6 @@
 // Every Slack listener, one per file (as in Bolt's samples), registered on the app.
 import type { App } from '@slack/bolt';
-import { CANCEL_ACTION_ID, RESULT_ACTION_PREFIX } from '../../src/slack/blocks.ts';
+import { CANCEL_ACTION_ID, RESULT_ACTION_PREFIX } from '../../src/slack/messages.ts';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { STYLIZE_MODAL_CALLBACK } from '../../src/slack/modal.ts';
 import { SHEET_MODAL_CALLBACK } from '../../src/slack/sheet-modal.ts';
@@ -8,10 +8,10 @@ import { appMention } from './app-mention.ts';
 import { cancelButton } from './cancel-button.ts';
 import { reactionAdded } from './reaction-added.ts';
 import { resultButton } from './result-button.ts';
-import { stylizeCommand } from './stylize-command.ts';
+import { stylizeCommand } from './stylize.ts';
 import { stylizeConfig } from './stylize-config.ts';
 import { stylizeModalSubmit } from './stylize-modal-submit.ts';
-import { stylizeSheetCommand } from './stylize-sheet-command.ts';
+import { stylizeSheetCommand } from './stylize-sheet.ts';
 import { stylizeSheetModalSubmit } from './stylize-sheet-modal-submit.ts';
 
 export function registerSlackListeners(app: App, deps: SlackDeps): void {

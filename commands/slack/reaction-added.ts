@@ -6,8 +6,8 @@ import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import { CANCEL_REACTION, rerunForSlack, visualForSlack } from '../../src/chat/reactions.ts';
 import { cancelJobAs } from '../../src/slack/cancel.ts';
 import type { SlackDeps } from '../../src/slack/context.ts';
-import { tellUser } from '../../src/slack/notify.ts';
-import { slackMetaOf } from '../../src/slack/renderer.ts';
+import { tellUser } from '../../src/slack/replies.ts';
+import { slackMetaOf } from '../../src/slack/job-meta.ts';
 import { runResultAction } from '../../src/slack/result-actions.ts';
 
 export function reactionAdded(deps: SlackDeps) {

@@ -1,7 +1,7 @@
 // The four buttons under a result (action_id stylize_result_<action>, value = job id): each does
 // what its reaction does, in the job's thread.
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { resultActionName } from '../../src/slack/blocks.ts';
+import { resultActionName } from '../../src/slack/messages.ts';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { runResultAction } from '../../src/slack/result-actions.ts';
 

@@ -19,7 +19,7 @@ export function stylizeModalSubmit(deps: SlackDeps) {
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'could not read workspace defaults');
     }
-    const form = readStylizeModal(view as unknown as SubmittedView, defaults, deps.settings);
+    const form = readStylizeModal(view as unknown as SubmittedView, defaults, deps.config);
     if (!form.metadata) form.errors[CONTENT_BLOCK] ??= 'This form lost track of its channel: close it and run /stylize again.';
     if (Object.keys(form.errors).length > 0 || !form.metadata) {
       await ack({ response_action: 'errors', errors: form.errors });

@@ -9,7 +9,7 @@ import { submitFromForm } from '../../src/slack/submit.ts';
 export function stylizeSheetModalSubmit(deps: SlackDeps) {
   return async ({ ack, body, view, client }: SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs): Promise<void> => {
     const teamId = body.team?.id ?? body.user.team_id ?? view.team_id;
-    const form = readSheetModal(view as unknown as SubmittedView, deps.settings);
+    const form = readSheetModal(view as unknown as SubmittedView, deps.config);
     if (!form.metadata) form.errors[SHEET_BLOCKS.kind] ??= 'This form lost track of its channel: close it and run /stylize-sheet again.';
     if (Object.keys(form.errors).length > 0 || !form.metadata || !form.sheet) {
       await ack({ response_action: 'errors', errors: form.errors });

@@ -5,7 +5,8 @@ import { EXIT_OK, UsageError } from './errors.ts';
 import type { CliIo } from './io.ts';
 import { reportUsageError } from './report.ts';
 import { SUBCOMMANDS } from './subcommands.ts';
-import { usageText, versionText } from './usage.ts';
+import { usageText } from './usage.ts';
+import { versionText } from './version.ts';
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
@@ -28,7 +29,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(versionText());
     return EXIT_OK;
   }
-  // Loaded only for a real run: tfjs and the engine take a while to import.
+  // Loaded only for a real run: the engine and its tensor library take a while to import.
   const { runStylize } = await import('./run.ts');
   return runStylize(args, io);
 }

@@ -20,7 +20,7 @@ import { OUTPUT_EXTENSIONS, writeImageFile } from './output.ts';
 import { createBarReporter, createLineReporter, type ProgressReporter } from './progress.ts';
 import { formatLoss, formatSeconds } from './format.ts';
 import { reportRunFailure, reportUsageError } from './report.ts';
-import { versionText } from './usage.ts';
+import { versionText } from './version.ts';
 import { SheetCurves } from './sheet-curves.ts';
 import { obtainWeightsPath } from './weights.ts';
 
@@ -276,7 +276,7 @@ async function runSheet(a: SheetArgs, io: CliIo): Promise<number> {
   let engine: Engine | undefined;
   let bar: ProgressReporter | undefined;
   try {
-    // Loaded only for a real run: tfjs and the engine take a while to import.
+    // Loaded only for a real run: the engine and its tensor library take a while to import.
     const [{ chooseBackend, engineThreads, startEngine }, { loadVggWeights }, { renderSheet, sheetProgress }] = await Promise.all([
       import('../engine/start-engine.ts'),
       import('../engine/weights/vgg-weights.ts'),

@@ -1,5 +1,4 @@
 // --help text, generated from the same OPTION_SPECS that define the flags, so it cannot drift.
-import { readFileSync } from 'node:fs';
 import { BASE_DEFAULTS, OPTION_SPECS, PRESETS, PRESET_VALUES, resolveOptions, type OptionSpec, type StyleOptions } from '../options.ts';
 import { BUILTIN_STYLE_NAMES } from '../styles/builtin.ts';
 import { IO_FLAGS, type IoFlag } from './io-flags.ts';
@@ -161,9 +160,4 @@ export function usageText(): string {
     '  stylize --content photo.jpg --style starry_night.jpg --size 768 --multires 3 --steps 300,150,75',
   );
   return parts.join('\n') + '\n';
-}
-
-export function versionText(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return `stylize ${pkg.version}\n`;
 }

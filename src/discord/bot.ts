@@ -1,4 +1,4 @@
-// The Discord client: gateway intents, interaction and reaction dispatch, and the job tracker that
+// The Discord client: gateway intents, interaction and reaction dispatch, and the job view that
 // turns job events into messages. No privileged intents: slash commands bring their own data,
 // reactions come through the (unprivileged) reaction intents.
 import { Client, Events, GatewayDispatchEvents, Status, GatewayIntentBits, Partials, type GatewayMessageReactionAddDispatchData, type Interaction } from 'discord.js';
@@ -6,14 +6,14 @@ import { commands } from '../../commands/discord/index.ts';
 import type { JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import type { ChatMetrics } from '../ops/metrics.ts';
-import { handleCancelButton } from './cancel-button.ts';
-import { discordConfigFromEnv, type DiscordConfig } from './config.ts';
+import { discordConfigFromEnv, type DiscordConfig } from './adapter-config.ts';
+import { handleCancelButton } from './cancel.ts';
 import type { DiscordContext } from './context.ts';
 import { DiscordIO, describeError } from './discord-io.ts';
-import { JobTracker } from './job-tracker.ts';
-import { CANCEL_PREFIX } from './messages.ts';
+import { DiscordJobView } from './job-view.ts';
+import { CANCEL_PREFIX, RESULT_PREFIX } from './messages.ts';
 import { handleReaction } from './reaction-handler.ts';
-import { RESULT_PREFIX, handleResultButton } from './result-actions.ts';
+import { handleResultButton } from './result-actions.ts';
 import { refuse } from './replies.ts';
 
 export interface StartDiscordOptions {
@@ -81,8 +81,8 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
     rest: { ...(api ? { api } : {}), ...(opts.cdnUrl ? { cdn: opts.cdnUrl } : {}) },
   });
   const io = new DiscordIO(client.rest);
-  const tracker = new JobTracker({ jobs: opts.jobs, io, config });
-  const ctx: DiscordContext = { jobs: opts.jobs, config, tracker, io };
+  const jobView = new DiscordJobView({ jobs: opts.jobs, io, config });
+  const ctx: DiscordContext = { jobs: opts.jobs, config, jobView, io };
 
   client.on(Events.InteractionCreate, (interaction) => {
     dispatchInteraction(interaction, ctx).catch((e: unknown) => logger.error({ err: describeError(e) }, 'interaction handler failed'));
@@ -103,7 +103,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
   const ready = new Promise<Client<true>>((resolve) => client.once(Events.ClientReady, resolve));
   // Job events may arrive before the gateway is up (jobs resumed at start-up): REST works already.
   client.rest.setToken(opts.token);
-  tracker.start();
+  jobView.start();
   try {
     await client.login(opts.token);
     const readyTimeoutMs = opts.readyTimeoutMs ?? 60_000;
@@ -113,7 +113,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
     });
     await Promise.race([ready, timeout]).finally(() => clearTimeout(timer));
   } catch (e) {
-    await tracker.stop();
+    await jobView.stop();
     await client.destroy();
     // discord.js's login errors never contain the token; ours neither.
     throw new Error(`Discord login failed: ${describeError(e)}`, { cause: e });
@@ -129,7 +129,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
     connected: () => !stopped && client.isReady() && client.ws.status === Status.Ready,
     async stop() {
       stopped = true;
-      await tracker.stop();
+      await jobView.stop();
       await client.destroy();
     },
   };

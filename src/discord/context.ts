@@ -6,14 +6,14 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { JobService } from '../jobs/types.ts';
-import type { DiscordConfig } from './config.ts';
+import type { DiscordConfig } from './adapter-config.ts';
 import type { DiscordIO } from './discord-io.ts';
-import type { JobTracker } from './job-tracker.ts';
+import type { DiscordJobView } from './job-view.ts';
 
 export interface DiscordContext {
   jobs: JobService;
   config: DiscordConfig;
-  tracker: JobTracker;
+  jobView: DiscordJobView;
   io: DiscordIO;
 }
 

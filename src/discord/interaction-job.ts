@@ -1,9 +1,9 @@
 // What /stylize and /stylize-sheet both derive from the slash-command interaction when queueing a
-// job: the owner, the meta that lets the tracker (and a restarted bot) find the conversation again,
+// job: the owner, the meta that lets the job view (and a restarted bot) find the conversation again,
 // and the payload view of an attachment that is checked and downloaded.
 import type { Attachment, ChatInputCommandInteraction } from 'discord.js';
 import type { JobOwner } from '../jobs/types.ts';
-import type { AttachmentInfo } from './attachments.ts';
+import type { AttachmentInfo } from './input-images.ts';
 import type { DiscordJobMeta } from './job-meta.ts';
 
 export function attachmentInfo(a: Attachment): AttachmentInfo {

@@ -1,8 +1,10 @@
 // The Discord wording around the shared chat texts (src/chat/format.ts): which lines a reply, a
-// progress message and a result carry, and the Cancel button.
+// progress message and a result carry, the Cancel button and the result's buttons.
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
 import { cancelHint, formatDuration, jobProgressText, jobTitle, queuedText, resultText, settingsText } from '../chat/format.ts';
-import type { JobEvent, JobRecord } from '../jobs/types.ts';
+import { RERUN_REACTIONS, VISUAL_REACTIONS, type ResultVisual, type RerunReaction } from '../chat/reactions.ts';
+import type { FinalEvent, ProgressEvent } from '../chat/job-events.ts';
+import type { JobRecord } from '../jobs/types.ts';
 import { jobTag } from './job-meta.ts';
 
 export const CANCEL_PREFIX = 'stylize:cancel:';
@@ -20,6 +22,32 @@ export function cancelRow(jobId: string): APIActionRowComponent<APIComponentInMe
   return [new ActionRowBuilder<ButtonBuilder>().addComponents(button).toJSON()];
 }
 
+export const RESULT_PREFIX = 'stylize:result:';
+
+export type ResultAction = { kind: 'rerun'; rerun: RerunReaction } | { kind: 'visual'; visual: ResultVisual };
+
+const BUTTONS: readonly { id: string; label: string; emoji: string; action: ResultAction }[] = [
+  ...RERUN_REACTIONS.map((r) => ({ id: r.mode, label: r.mode === 'texture' ? 'Texture' : 'Reconstruct', emoji: r.unicode, action: { kind: 'rerun' as const, rerun: r } })),
+  ...VISUAL_REACTIONS.map((r) => ({ id: r.visual, label: r.visual === 'timelapse' ? 'Time-lapse' : 'Loss curve', emoji: r.unicode, action: { kind: 'visual' as const, visual: r.visual } })),
+];
+
+export function resultCustomId(action: string, jobId: string): string {
+  return `${RESULT_PREFIX}${action}:${jobId}`;
+}
+
+export function parseResultCustomId(customId: string): { action: ResultAction; jobId: string } | undefined {
+  if (!customId.startsWith(RESULT_PREFIX)) return undefined;
+  const [id, jobId] = customId.slice(RESULT_PREFIX.length).split(':');
+  const button = BUTTONS.find((b) => b.id === id);
+  return button && jobId ? { action: button.action, jobId } : undefined;
+}
+
+/** Texture 🧵, Reconstruct 🧱, Time-lapse 🎞️, Loss curve 📈 under a result. */
+export function resultButtons(jobId: string): APIActionRowComponent<APIComponentInMessageActionRow>[] {
+  const buttons = BUTTONS.map((b) => new ButtonBuilder().setCustomId(resultCustomId(b.id, jobId)).setLabel(b.label).setEmoji(b.emoji).setStyle(ButtonStyle.Secondary));
+  return [new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON()];
+}
+
 export function mention(userId: string): string {
   return `<@${userId}>`;
 }
@@ -32,8 +60,6 @@ export function replyText(job: JobRecord, position: number, threaded: boolean): 
     threaded ? '-# Progress and the result follow in the thread.' : '-# Progress and the result follow below.',
   ].join('\n');
 }
-
-export type ProgressEvent = Extract<JobEvent, { type: 'progress' }>;
 
 export interface LiveState {
   status: string;
@@ -53,7 +79,7 @@ export function progressMessage(job: JobRecord, live: LiveState): string {
   return [header(job), body, ...note, `-# ${cancelHint()} Or press Cancel.`, jobTag(job.id)].join('\n');
 }
 
-export function finishedProgressMessage(job: JobRecord, event: Extract<JobEvent, { type: 'completed' | 'failed' | 'cancelled' }>): string {
+export function finishedProgressMessage(job: JobRecord, event: FinalEvent): string {
   let line: string;
   if (event.type === 'completed') line = `✅ Finished in ${formatDuration(event.runtimeMs)}; the result is below.`;
   else if (event.type === 'failed') line = `⚠️ Failed: ${event.reason}`;

@@ -26,7 +26,7 @@ function mentionsMessage(meta: DiscordJobMeta | undefined, messageId: string): b
 }
 
 async function findJob(ctx: DiscordContext, channelId: string, messageId: string): Promise<JobRecord | undefined> {
-  const known = ctx.tracker.jobForMessage(messageId);
+  const known = ctx.jobView.jobForMessage(messageId);
   if (known) return ctx.jobs.get(known);
   let content: string;
   try {
@@ -38,7 +38,7 @@ async function findJob(ctx: DiscordContext, channelId: string, messageId: string
   const job = jobId ? ctx.jobs.get(jobId) : undefined;
   // Anyone can type a job tag; only a message the job's meta names counts.
   if (!job || !mentionsMessage(readDiscordMeta(job), messageId)) return undefined;
-  ctx.tracker.rememberMessage(messageId, job.id);
+  ctx.jobView.rememberMessage(messageId, job.id);
   return job;
 }
 

@@ -1,43 +1,17 @@
 // What a finished result offers, by reaction (🧵 🧱 🎞️ 📈) or by its buttons: re-run the inputs as
 // texture or reconstruction, or post the job's time-lapse or loss chart. Everything is answered
 // in the job's thread (or as a reply, where there is no thread).
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, type APIActionRowComponent, type APIComponentInMessageActionRow, type ButtonInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { visualRefusalText, visualText } from '../chat/format.ts';
-import { RERUN_REACTIONS, VISUAL_REACTIONS, type ResultVisual, type RerunReaction } from '../chat/reactions.ts';
+import type { ResultVisual, RerunReaction } from '../chat/reactions.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import type { DiscordContext } from './context.ts';
 import { describeError } from './discord-io.ts';
 import { readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
-import { mention } from './messages.ts';
+import { mention, parseResultCustomId, type ResultAction } from './messages.ts';
 import { refuse } from './replies.ts';
 import { fitForUpload } from './upload-fit.ts';
-
-export const RESULT_PREFIX = 'stylize:result:';
-
-export type ResultAction = { kind: 'rerun'; rerun: RerunReaction } | { kind: 'visual'; visual: ResultVisual };
-
-const BUTTONS: readonly { id: string; label: string; emoji: string; action: ResultAction }[] = [
-  ...RERUN_REACTIONS.map((r) => ({ id: r.mode, label: r.mode === 'texture' ? 'Texture' : 'Reconstruct', emoji: r.unicode, action: { kind: 'rerun' as const, rerun: r } })),
-  ...VISUAL_REACTIONS.map((r) => ({ id: r.visual, label: r.visual === 'timelapse' ? 'Time-lapse' : 'Loss curve', emoji: r.unicode, action: { kind: 'visual' as const, visual: r.visual } })),
-];
-
-export function resultCustomId(action: string, jobId: string): string {
-  return `${RESULT_PREFIX}${action}:${jobId}`;
-}
-
-export function parseResultCustomId(customId: string): { action: ResultAction; jobId: string } | undefined {
-  if (!customId.startsWith(RESULT_PREFIX)) return undefined;
-  const [id, jobId] = customId.slice(RESULT_PREFIX.length).split(':');
-  const button = BUTTONS.find((b) => b.id === id);
-  return button && jobId ? { action: button.action, jobId } : undefined;
-}
-
-/** Texture 🧵, Reconstruct 🧱, Time-lapse 🎞️, Loss curve 📈 under a result. */
-export function resultButtons(jobId: string): APIActionRowComponent<APIComponentInMessageActionRow>[] {
-  const buttons = BUTTONS.map((b) => new ButtonBuilder().setCustomId(resultCustomId(b.id, jobId)).setLabel(b.label).setEmoji(b.emoji).setStyle(ButtonStyle.Secondary));
-  return [new ActionRowBuilder<ButtonBuilder>().addComponents(buttons).toJSON()];
-}
 
 function postChannel(meta: DiscordJobMeta): string {
   return meta.postChannelId ?? meta.channelId;
@@ -56,7 +30,7 @@ async function say(ctx: DiscordContext, meta: DiscordJobMeta, userId: string, co
   }
 }
 
-/** Queues the mode on the job's inputs; the tracker then posts the new job in the same thread. */
+/** Queues the mode on the job's inputs; the job view then posts the new job in the same thread. */
 export async function rerunFromResult(ctx: DiscordContext, job: JobRecord, meta: DiscordJobMeta, rerun: RerunReaction, userId: string): Promise<void> {
   const postChannelId = postChannel(meta);
   const childMeta: DiscordJobMeta = {

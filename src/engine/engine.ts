@@ -1,4 +1,4 @@
-// The one objective interface every engine implements (tfjs in objective.ts, ONNX Runtime in
+// The one objective interface every engine implements (tfjs in tfjs/objective.ts, ONNX Runtime in
 // onnx/), so the optimisers, previews, cancellation, coarse-to-fine, sheets, the CLI and the job
 // workers run on any of them unchanged.
 import type { MemoryBudget } from './memory-estimate.ts';

@@ -129,7 +129,7 @@ export async function probeBackend(backend: EngineBackend, threads: number, forc
       `${backend === 'native-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'} is not installed (an optional dependency whose install downloads libtensorflow)`,
     );
   }
-  const { selectBackend } = await import('./backend.ts');
+  const { selectBackend } = await import('./tfjs/tfjs-backend.ts');
   try {
     await selectBackend(backend, { wasmThreads: threads });
   } catch (e) {
@@ -187,6 +187,6 @@ export async function startEngine(backend: EngineBackend, weights: VggWeights, t
     const { createOnnxEngine } = await import('./onnx/onnx-engine.ts');
     return createOnnxEngine(weights, { provider: ONNX_PROVIDER[backend], threads });
   }
-  const { createTfjsEngine } = await import('./tfjs-engine.ts');
+  const { createTfjsEngine } = await import('./tfjs/tfjs-engine.ts');
   return createTfjsEngine(weights, backend satisfies TfjsBackend);
 }

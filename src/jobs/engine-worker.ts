@@ -72,7 +72,7 @@ export class EngineWorker {
     return this.child?.pid;
   }
 
-  /** The tfjs backend of the running process, once it is ready. */
+  /** The engine backend of the running process (e.g. onnx-cpu, wasm), once it is ready. */
   get backend(): string | undefined {
     return this.readyBackend;
   }

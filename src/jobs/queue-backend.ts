@@ -19,7 +19,7 @@ export interface ResumedAt {
 export interface QueueHooks {
   /** An engine is free for this job: mark it running and return what to run (undefined: skip it). */
   prepare(jobId: string): EngineJob | undefined;
-  /** backend: the tfjs backend of the engine running it, when known (metrics). */
+  /** backend: the backend of the engine running it (e.g. onnx-cpu), when known (metrics). */
   progress(jobId: string, p: Progress, backend?: string): void;
   preview(jobId: string, iteration: number, png: Buffer): void;
   /** Taken at a graceful stop: the job resumes from here at the next start. */

@@ -79,7 +79,7 @@ export class StylizeMetrics implements ChatMetrics {
     });
     this.iterationSeconds = new Histogram({
       name: 'stylize_iteration_seconds',
-      help: 'Seconds per optimisation iteration, by tfjs backend and output size',
+      help: 'Seconds per optimisation iteration, by engine backend and output size',
       labelNames: ['backend', 'size'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers,

@@ -12,8 +12,8 @@ import { AdminChecker } from './admins.ts';
 import { boltLogger } from './bolt-logger.ts';
 import type { SlackDeps } from './context.ts';
 import { JobMessageIndex } from './job-messages.ts';
-import { SlackJobRenderer } from './renderer.ts';
-import { slackSettingsFromEnv, type SlackAdapterSettings } from './settings.ts';
+import { SlackJobView } from './job-view.ts';
+import { slackConfigFromEnv, type SlackConfig } from './adapter-config.ts';
 
 const log = logger.child({ module: 'slack' });
 
@@ -30,7 +30,7 @@ export interface StartSlackOptions {
   /** Web API base URL (SLACK_API_URL), e.g. a local fake Slack. */
   apiUrl?: string;
   /** Overrides of the STYLIZE_* adapter settings read from the environment. */
-  settings?: Partial<SlackAdapterSettings>;
+  config?: Partial<SlackConfig>;
   /** Where to count API errors and rate limits (the bot's /metrics). */
   metrics?: ChatMetrics;
 }
@@ -59,7 +59,7 @@ export function slackOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<
 }
 
 export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> {
-  const settings: SlackAdapterSettings = { ...slackSettingsFromEnv(), ...opts.settings };
+  const config: SlackConfig = { ...slackConfigFromEnv(), ...opts.config };
   const apiUrl = opts.apiUrl ? (opts.apiUrl.endsWith('/') ? opts.apiUrl : `${opts.apiUrl}/`) : undefined;
   const clientOptions = {
     ...(apiUrl ? { slackApiUrl: apiUrl } : {}),
@@ -73,22 +73,22 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
     : new App({ token: opts.botToken, signingSecret: opts.signingSecret, logger: boltLogger(), clientOptions });
 
   const index = new JobMessageIndex();
-  const renderer = new SlackJobRenderer({
+  const jobView = new SlackJobView({
     jobs: opts.jobs,
     client: app.client,
     index,
-    updateIntervalMs: settings.updateIntervalMs,
-    previewIntervalMs: settings.previewIntervalMs,
+    updateIntervalMs: config.updateIntervalMs,
+    previewIntervalMs: config.previewIntervalMs,
     onApiError: () => opts.metrics?.chatApiError('slack'),
   });
   app.client.on(webApi.WebClientEvent.RATE_LIMITED, () => opts.metrics?.chatRateLimited('slack'));
-  const deps: SlackDeps = { jobs: opts.jobs, renderer, index, admins: new AdminChecker(), settings, botToken: opts.botToken, apiUrl };
+  const deps: SlackDeps = { jobs: opts.jobs, jobView, index, admins: new AdminChecker(), config, botToken: opts.botToken, apiUrl };
   registerSlackListeners(app, deps);
   app.error(async (error) => {
     log.error({ err: error.message, code: (error as { code?: string }).code }, 'slack listener error');
   });
 
-  renderer.attach();
+  jobView.attach();
   let port: number | undefined;
   try {
     if (socketMode) {
@@ -98,7 +98,7 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
       port = (server.address() as AddressInfo).port;
     }
   } catch (e) {
-    renderer.detach();
+    jobView.detach();
     throw e;
   }
   log.info({ mode: socketMode ? 'socket' : 'http', port }, 'slack adapter started');
@@ -111,9 +111,9 @@ export async function startSlack(opts: StartSlackOptions): Promise<SlackHandle> 
     async stop() {
       if (stopped) return;
       stopped = true;
-      renderer.detach();
+      jobView.detach();
       // Messages already scheduled (a result upload) still go out; nothing new is scheduled.
-      await Promise.race([renderer.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+      await Promise.race([jobView.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
       await app.stop();
     },
   };

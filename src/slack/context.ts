@@ -2,15 +2,15 @@
 import type { JobService } from '../jobs/types.ts';
 import type { AdminChecker } from './admins.ts';
 import type { JobMessageIndex } from './job-messages.ts';
-import type { SlackJobRenderer } from './renderer.ts';
-import type { SlackAdapterSettings } from './settings.ts';
+import type { SlackJobView } from './job-view.ts';
+import type { SlackConfig } from './adapter-config.ts';
 
 export interface SlackDeps {
   jobs: JobService;
-  renderer: SlackJobRenderer;
+  jobView: SlackJobView;
   index: JobMessageIndex;
   admins: AdminChecker;
-  settings: SlackAdapterSettings;
+  config: SlackConfig;
   botToken: string;
   /** The Web API base when not slack.com (a proxy or a local fake); its host may serve files too. */
   apiUrl?: string;

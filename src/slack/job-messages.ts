@@ -1,8 +1,9 @@
 // Which job a Slack message belongs to. Reactions and buttons name only a channel and a message ts,
-// so every message the renderer posts is remembered here and also carries its job id in Slack message
+// so every message the job view posts is remembered here and also carries its job id in Slack message
 // metadata: after a restart the in-memory map is empty and the metadata is read back with
 // conversations.replies.
 import type { webApi } from '@slack/bolt';
+import { RecentIndex } from '../chat/recent-index.ts';
 import { logger } from '../log.ts';
 
 export const JOB_METADATA_EVENT = 'stylize_job';
@@ -22,18 +23,10 @@ const MAX_ENTRIES = 20_000;
 const log = logger.child({ module: 'slack' });
 
 export class JobMessageIndex {
-  private readonly refs = new Map<string, JobMessageRef>();
+  private readonly refs = new RecentIndex<JobMessageRef>(MAX_ENTRIES);
 
   set(channel: string, ts: string, ref: JobMessageRef): void {
-    const key = `${channel}:${ts}`;
-    this.refs.delete(key);
-    this.refs.set(key, ref);
-    // Oldest first in a Map: drop from the front once full.
-    while (this.refs.size > MAX_ENTRIES) {
-      const oldest = this.refs.keys().next().value;
-      if (oldest === undefined) break;
-      this.refs.delete(oldest);
-    }
+    this.refs.set(`${channel}:${ts}`, ref);
   }
 
   get(channel: string, ts: string): JobMessageRef | undefined {

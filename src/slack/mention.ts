@@ -2,7 +2,7 @@
 // images in order: content first, then style. Texture needs only a style, reconstruct only a content.
 import { parseOptionWords } from '../chat/chat-options.ts';
 import { resolveOptions, type Mode, type OptionsInput } from '../options.ts';
-import type { SlackFile } from './files.ts';
+import type { SlackFile } from './input-images.ts';
 
 export const MENTION_USAGE =
   'Mention me in a message with two images attached: the first is the content, the second the style. ' +

@@ -4,7 +4,7 @@
 import type { types } from '@slack/bolt';
 import { CHAT_OPTION_SPECS } from '../chat/chat-options.ts';
 import { BASE_DEFAULTS, OptionsError, parseOption, resolveOptions, type Mode, type OptionSpec, type OptionsInput, type StyleOptions } from '../options.ts';
-import { IMAGE_FILETYPES, precheckFile, type DownloadLimits, type SlackFile } from './files.ts';
+import { IMAGE_FILETYPES, precheckFile, type DownloadLimits, type SlackFile } from './input-images.ts';
 
 export const STYLIZE_MODAL_CALLBACK = 'stylize_modal';
 export const CONTENT_BLOCK = 'content';

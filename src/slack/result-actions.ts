@@ -5,10 +5,10 @@ import type { webApi } from '@slack/bolt';
 import { visualRefusalText, visualText } from '../chat/format.ts';
 import { RERUN_REACTIONS, type ResultVisual } from '../chat/reactions.ts';
 import { logger } from '../log.ts';
-import type { ResultActionName } from './blocks.ts';
+import type { ResultActionName } from './messages.ts';
 import type { SlackDeps } from './context.ts';
-import { tellUser } from './notify.ts';
-import { slackMetaOf, type SlackJobMeta } from './renderer.ts';
+import { tellUser } from './replies.ts';
+import { slackMetaOf, type SlackJobMeta } from './job-meta.ts';
 
 const log = logger.child({ module: 'slack' });
 
@@ -36,7 +36,7 @@ export async function runResultAction(deps: SlackDeps, client: webApi.WebClient,
     const teamId = req.teamId ?? meta.teamId;
     const slack: SlackJobMeta = { teamId, channel: req.channel, threadTs };
     const result = deps.jobs.rerun(req.jobId, rerun.mode, { platform: 'slack', workspaceId: teamId, channelId: req.channel, threadId: threadTs, userId: req.user }, { slack });
-    if (result.ok) deps.renderer.announce(result.job, result.position);
+    if (result.ok) deps.jobView.announce(result.job, result.position);
     else await tellUser(client, { ...to, threadTs }, `Cannot re-run as ${rerun.mode}: ${result.reason}`);
     return;
   }

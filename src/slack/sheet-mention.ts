@@ -9,7 +9,7 @@ import { isSheetKind, type SheetKind } from '../engine/sheet/plan.ts';
 import { aSheet } from '../jobs/sheet-rules.ts';
 import type { SheetSpec } from '../jobs/types.ts';
 import type { OptionsInput } from '../options.ts';
-import type { SlackFile } from './files.ts';
+import type { SlackFile } from './input-images.ts';
 
 export const SHEET_MENTION_USAGE =
   'For an experiment sheet say `sheet` and the kind, with images attached: `sheet reconstruct` (content images), ' +

@@ -7,7 +7,7 @@ import { SHEET_KIND_HELP, SHEET_KINDS, sheetNeeds, sheetRequestProblem, splitLay
 import { isSheetKind, type SheetKind } from '../engine/sheet/plan.ts';
 import type { SheetSpec } from '../jobs/types.ts';
 import { OptionsError, optionSpec, parseOption, type OptionsInput } from '../options.ts';
-import { precheckFile, type DownloadLimits, type SlackFile } from './files.ts';
+import { precheckFile, type DownloadLimits, type SlackFile } from './input-images.ts';
 import { fileBlock, parseModalMetadata, plain, type ModalMetadata, type SubmittedView } from './modal.ts';
 
 export const SHEET_MODAL_CALLBACK = 'stylize_sheet_modal';

@@ -1,13 +1,13 @@
 // Shared by the modal and the @mention: download the attached images, then submit the job. The
-// renderer takes over from there; nothing here waits for the job itself.
+// job view takes over from there; nothing here waits for the job itself.
 import type { webApi } from '@slack/bolt';
 import type { OptionsInput } from '../options.ts';
 import type { JobInputs, SheetSpec, SubmitResult } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import type { SlackDeps } from './context.ts';
-import { downloadSlackImage, SlackInputError, type SlackFile } from './files.ts';
-import { tellUser } from './notify.ts';
-import type { SlackJobMeta } from './renderer.ts';
+import { downloadSlackImage, SlackInputError, type SlackFile } from './input-images.ts';
+import { tellUser } from './replies.ts';
+import type { SlackJobMeta } from './job-meta.ts';
 
 const log = logger.child({ module: 'slack' });
 
@@ -35,7 +35,7 @@ function label(role: 'content' | 'style', index: number, count: number): string 
 /** Throws SlackInputError (a message for the user) when an image cannot be used. */
 export async function submitSlackJob(deps: SlackDeps, client: webApi.WebClient, req: SlackJobRequest): Promise<SubmitResult> {
   const download = (file: SlackFile, label: string) =>
-    downloadSlackImage(file, { botToken: deps.botToken, client, limits: deps.settings, label, apiUrl: deps.apiUrl });
+    downloadSlackImage(file, { botToken: deps.botToken, client, limits: deps.config, label, apiUrl: deps.apiUrl });
   let inputs: JobInputs;
   if (req.sheet) {
     const all = (role: 'content' | 'style', files: SlackFile[] = []) => Promise.all(files.map((f, i) => download(f, label(role, i, files.length))));
@@ -56,7 +56,7 @@ export async function submitSlackJob(deps: SlackDeps, client: webApi.WebClient, 
     options: req.options,
     meta: { slack: meta },
   });
-  if (result.ok) deps.renderer.announce(result.job, result.position);
+  if (result.ok) deps.jobView.announce(result.job, result.position);
   return result;
 }
 

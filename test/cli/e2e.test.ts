@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { formatLoss } from '../../src/cli/format.ts';
 import { OPTION_SPECS, PRESET_VALUES } from '../../src/options.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { readLog, type LogLine } from './read-log.ts';
 import { IMAGES, spawnCli, type CliResult } from './spawn-cli.ts';
 

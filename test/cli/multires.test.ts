@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { fakeIo } from './fake-io.ts';
 import { readLog, type MultiresLogLine } from './read-log.ts';
 import { IMAGES } from './spawn-cli.ts';

@@ -11,7 +11,7 @@ import { usageText } from '../../src/cli/usage.ts';
 import type { SheetReport, SheetReportCell } from '../../src/engine/sheet/index.ts';
 import { SHEET_STYLE } from '../../src/engine/sheet/index.ts';
 import { PRESET_VALUES } from '../../src/options.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { fakeIo } from './fake-io.ts';
 import { IMAGES, spawnCli, type CliResult } from './spawn-cli.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultText, formatNumber, usageText, versionText } from '../../src/cli/usage.ts';
+import { defaultText, formatNumber, usageText } from '../../src/cli/usage.ts';
+import { versionText } from '../../src/cli/version.ts';
 import { IO_FLAGS } from '../../src/cli/io-flags.ts';
 import { BASE_DEFAULTS, OPTION_SPECS, PRESET_VALUES } from '../../src/options.ts';
 import { readFileSync } from 'node:fs';

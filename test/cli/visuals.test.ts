@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { fakeIo } from './fake-io.ts';
 import { IMAGES } from './spawn-cli.ts';
 

@@ -11,8 +11,8 @@ import { parseJobTag, readDiscordMeta } from '../../src/discord/job-meta.ts';
 import { createJobService } from '../../src/jobs/service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type FakeUser, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
 const EDIT_INTERVAL_MS = 400;
 

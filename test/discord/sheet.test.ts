@@ -16,7 +16,7 @@ import type { JobEvent, JobService } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
 import { makePng } from '../jobs/helpers.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
 let fake: FakeDiscord;
 let jobs: JobService;

@@ -14,8 +14,8 @@ import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.t
 import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../helpers/fake-discord/index.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
 /** Small enough that a 32 px time-lapse of 24 steps has to shrink. */
 const UPLOAD_LIMIT = 9000;

@@ -1,19 +1,19 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/engine/backend.ts';
+import { selectBackend } from '../../src/engine/tfjs/tfjs-backend.ts';
 import { decodeImage, resizeImage } from '../../src/engine/image.ts';
 import { AUTO_COARSEST_SIDE, coarseToFineEtaMs, planScales, scaleSides, stepsPerScale, totalIterations } from '../../src/engine/multires.ts';
-import { createObjective } from '../../src/engine/objective.ts';
+import { createObjective } from '../../src/engine/tfjs/objective.ts';
 import { runPipeline } from '../../src/engine/pipeline.ts';
 import type { PipelineInput } from '../../src/engine/pipeline.ts';
 import { CancelledError, EngineError } from '../../src/engine/types.ts';
 import type { Losses, Progress, RGBImage } from '../../src/engine/types.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
-import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
+import { createVgg, type Vgg } from '../../src/engine/tfjs/vgg.ts';
+import { tfjsEngine } from '../../src/engine/tfjs/tfjs-engine.ts';
 import { MAX_STEPS, OptionsError, resolveOptions } from '../../src/options.ts';
 import type { OptionsInput } from '../../src/options.ts';
-import { firstDifference, randomVggWeights } from '../helpers/random-weights.ts';
+import { firstDifference, randomVggWeights } from '../../scripts/lib/random-weights.ts';
 
 const images = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../shared/images');
 const tubingen = path.join(images, 'tubingen.jpg'); // 1024×768

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../src/engine/backend.ts';
+import { selectBackend } from '../../src/engine/tfjs/tfjs-backend.ts';
 import { ImageError } from '../../src/engine/image.ts';
 import {
   composeSheet,
@@ -17,10 +17,10 @@ import {
   type SheetPlan,
 } from '../../src/engine/sheet/index.ts';
 import { CancelledError, type Progress } from '../../src/engine/types.ts';
-import { createVgg, type Vgg } from '../../src/engine/vgg.ts';
-import { tfjsEngine } from '../../src/engine/tfjs-engine.ts';
+import { createVgg, type Vgg } from '../../src/engine/tfjs/vgg.ts';
+import { tfjsEngine } from '../../src/engine/tfjs/tfjs-engine.ts';
 import { resolveOptions, type OptionsInput } from '../../src/options.ts';
-import { randomVggWeights } from '../helpers/random-weights.ts';
+import { randomVggWeights } from '../../scripts/lib/random-weights.ts';
 
 const images = path.resolve(import.meta.dirname, '../../../shared/images');
 const tubingen = path.join(images, 'tubingen.jpg'); // 1024×768

@@ -1,6 +1,6 @@
 // The golden test's VGG-19 weights, defined by a formula (/work/shared/golden/README.md) so that no
 // weight file has to be shipped: an integer hash of (element index, salt) scaled to He-like ranges.
-// Not the same formula as random-weights.ts's formulaVggWeights.
+// Not the same formula as scripts/lib/random-weights.ts's formulaVggWeights.
 import type { VggWeights } from '../../src/engine/types.ts';
 
 /** cin → cout of VGG-19's 16 convs. */

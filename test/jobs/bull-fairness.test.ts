@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
 import type { JobInputs } from '../../src/jobs/types.ts';
-import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
 import { listenToWorkers, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './bull-helpers.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { QUEUE_UNAVAILABLE } from '../../src/jobs/bull-shared.ts';
 import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
-import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
 import { listenToWorkers, pidOf, ServiceHost, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './bull-helpers.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { JobEvent, JobOwner, JobRecord, JobService } from '../../src/jobs/types.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
-export { makePng } from '../helpers/png.ts';
+export { makePng } from '../../scripts/lib/png.ts';
 
 export function tempDir(prefix: string): { dir: string; remove(): void } {
   const dir = mkdtempSync(path.join(os.tmpdir(), `stylize-${prefix}-`));

@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../helpers/bot-process.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
 let fake: FakeDiscord;
 let dir: string;

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../helpers/bot-process.ts';
 import { FakeDiscord, type RecordedRequest } from '../helpers/fake-discord/index.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
-import { startRedis, type TestRedis } from '../helpers/redis-server.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
+import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
 import { startWorker, workerEnv, type WorkerProcess } from '../jobs/bull-helpers.ts';
 import { ALICE, CHANNEL, startHarness, type Harness } from '../slack/harness.ts';
 

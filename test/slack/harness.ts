@@ -9,8 +9,8 @@ import type { JobService } from '../../src/jobs/types.ts';
 import { startSlack, type SlackHandle } from '../../src/slack/app.ts';
 import { FakeSlack, HttpTransport, SlackRequests, SocketTransport, type FakeSlackOptions } from '../helpers/fake-slack/index.ts';
 import type { FakeMessage } from '../helpers/fake-slack/types.ts';
-import { makePng } from '../helpers/png.ts';
-import { writeRandomWeightsFile } from '../helpers/random-weights.ts';
+import { makePng } from '../../scripts/lib/png.ts';
+import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
 export const SIGNING_SECRET = 'test-signing-secret-0123456789abcdef';
 export const CHANNEL = 'C0GENERAL';
@@ -69,7 +69,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       botToken: fake.botToken,
       ...(socket ? { appToken: fake.appToken } : { signingSecret: SIGNING_SECRET, port: 0 }),
       apiUrl: fake.apiUrl,
-      settings: { updateIntervalMs: opts.updateIntervalMs ?? 100, previewIntervalMs: opts.previewIntervalMs ?? 60_000 },
+      config: { updateIntervalMs: opts.updateIntervalMs ?? 100, previewIntervalMs: opts.previewIntervalMs ?? 60_000 },
     });
     const transport = socket ? new SocketTransport(fake) : new HttpTransport(`http://127.0.0.1:${handle.port}`, SIGNING_SECRET);
     return { handle, slack: new SlackRequests(fake, transport) };

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { slackOptionsFromEnv } from '../../src/slack/app.ts';
 import { mentionText, readMention } from '../../src/slack/mention.ts';
-import { DEFAULT_SLACK_SETTINGS, slackSettingsFromEnv } from '../../src/slack/settings.ts';
+import { DEFAULT_SLACK_CONFIG, slackConfigFromEnv } from '../../src/slack/adapter-config.ts';
 
 const a = { id: 'F1', name: 'a.png' };
 const b = { id: 'F2', name: 'b.png' };
@@ -37,13 +37,13 @@ describe('readMention', () => {
 
 describe('Slack env settings', () => {
   it('reads the STYLIZE_* knobs with defaults', () => {
-    expect(slackSettingsFromEnv({})).toEqual(DEFAULT_SLACK_SETTINGS);
-    expect(slackSettingsFromEnv({ STYLIZE_MAX_UPLOAD_MB: '2.5', STYLIZE_SLACK_UPDATE_INTERVAL_MS: '0', STYLIZE_MAX_INPUT_PIXELS: '1000000' })).toMatchObject({
+    expect(slackConfigFromEnv({})).toEqual(DEFAULT_SLACK_CONFIG);
+    expect(slackConfigFromEnv({ STYLIZE_MAX_UPLOAD_MB: '2.5', STYLIZE_SLACK_UPDATE_INTERVAL_MS: '0', STYLIZE_MAX_INPUT_PIXELS: '1000000' })).toMatchObject({
       maxUploadBytes: 2.5 * 1024 * 1024,
       updateIntervalMs: 0,
       maxInputPixels: 1_000_000,
     });
-    expect(() => slackSettingsFromEnv({ STYLIZE_MAX_UPLOAD_MB: 'ten' })).toThrow('STYLIZE_MAX_UPLOAD_MB: got "ten", expected a positive number');
+    expect(() => slackConfigFromEnv({ STYLIZE_MAX_UPLOAD_MB: 'ten' })).toThrow('STYLIZE_MAX_UPLOAD_MB: got "ten", expected a positive number');
   });
 
   it('picks Socket Mode or HTTP mode from the tokens, with a clear message when one is missing', () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { CHAT_OPTION_SPECS } from '../../src/chat/chat-options.ts';
 import { buildStylizeModal, optionBlockId, readStylizeModal, requiredImages } from '../../src/slack/modal.ts';
-import { DEFAULT_SLACK_SETTINGS } from '../../src/slack/settings.ts';
+import { DEFAULT_SLACK_CONFIG } from '../../src/slack/adapter-config.ts';
 import { fillModalView, validateModalView, type ModalAnswer } from '../helpers/fake-slack/modal-ui.ts';
 import type { FakeFile } from '../helpers/fake-slack/types.ts';
 
@@ -16,7 +16,7 @@ const fileObject = (f: FakeFile) => ({ id: f.id, name: f.name, mimetype: f.mimet
 function submit(answers: Record<string, ModalAnswer>, adminDefaults = {}) {
   const view = buildStylizeModal({ channel: 'C1', threadTs: '1.2' }, adminDefaults) as unknown as Record<string, unknown>;
   const values = fillModalView(view, answers, fileObject);
-  return readStylizeModal({ private_metadata: view.private_metadata as string, state: { values } }, adminDefaults, DEFAULT_SLACK_SETTINGS);
+  return readStylizeModal({ private_metadata: view.private_metadata as string, state: { values } }, adminDefaults, DEFAULT_SLACK_CONFIG);
 }
 
 describe('the /stylize modal', () => {
@@ -90,6 +90,6 @@ describe('the /stylize modal', () => {
   it('loses no channel: a form without private_metadata is reported', () => {
     const view = buildStylizeModal({ channel: 'C1' }) as unknown as Record<string, unknown>;
     const values = fillModalView(view, { content: [file('c.png')], style: [file('s.png')] }, fileObject);
-    expect(readStylizeModal({ state: { values } }, {}, DEFAULT_SLACK_SETTINGS).metadata).toBeUndefined();
+    expect(readStylizeModal({ state: { values } }, {}, DEFAULT_SLACK_CONFIG).metadata).toBeUndefined();
   });
 });

@@ -7,7 +7,7 @@ import { planSheet } from '../../src/engine/sheet/plan.ts';
 import type { JobEvent } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';
 import { asksForSheet, readSheetMention } from '../../src/slack/sheet-mention.ts';
-import type { SlackFile } from '../../src/slack/files.ts';
+import type { SlackFile } from '../../src/slack/input-images.ts';
 import type { FakeMessage } from '../helpers/fake-slack/types.ts';
 import { ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
 

@@ -1,7 +1,7 @@
 // L-BFGS on Float32Array, counted in objective evaluations (every line-search trial is one).
 //
 // The objective may clamp x in place (the engine clamps the image to [0,1]). Two ways to live
-// with that clamp, both measured against a port of torch.optim.LBFGS (test/helpers/torch-lbfgs.ts):
+// with that clamp, both measured against a port of torch.optim.LBFGS (scripts/lib/optim/torch-lbfgs.ts):
 //
 // torch's way (modes 'guarded' and 'none'): the iteration of torch.optim.LBFGS with lr 1 and no
 // line search. Unit steps are taken whatever they do to the loss; curvature pairs are s = t·d,

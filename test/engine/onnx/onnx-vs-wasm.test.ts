@@ -6,7 +6,7 @@ import { stylize } from '../../../src/engine/stylize.ts';
 import type { Losses } from '../../../src/engine/types.ts';
 import { resolveOptions, type OptionsInput } from '../../../src/options.ts';
 import { testEngine } from '../../helpers/engines.ts';
-import { randomVggWeights } from '../../helpers/random-weights.ts';
+import { randomVggWeights } from '../../../scripts/lib/random-weights.ts';
 import { randomImage } from '../../helpers/tiny-vgg.ts';
 
 describe('onnx-cpu against wasm on the same job', () => {

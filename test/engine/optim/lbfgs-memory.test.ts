@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LbfgsMemory } from '../../../src/engine/optim/lbfgs-memory.ts';
-import { random } from './objectives.ts';
+import { random } from '../../../scripts/lib/optim/objectives.ts';
 
 /** The textbook two-loop recursion over a plain list of pairs (oldest first), in double. */
 function naiveTwoLoop(pairs: { s: number[]; y: number[]; rho: number }[], gamma: number, g: number[]): number[] {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { minimizeLbfgs } from '../../../src/engine/optim/lbfgs.ts';
 import type { Objective } from '../../../src/engine/optim/types.ts';
 import { CancelledError } from '../../../src/engine/types.ts';
-import { runTorchLbfgs } from '../../helpers/torch-lbfgs.ts';
-import { boxConstrained, COMPARISON_PROBLEMS, counted, illConditionedQuadratic, rosenbrock } from './objectives.ts';
+import { runTorchLbfgs } from '../../../scripts/lib/optim/torch-lbfgs.ts';
+import { boxConstrained, COMPARISON_PROBLEMS, counted, illConditionedQuadratic, rosenbrock } from '../../../scripts/lib/optim/objectives.ts';
 
 const BUDGETS = [20, 50, 100];
 /**

@@ -1,8 +1,8 @@
-// Checks of the torch.optim.LBFGS port in test/helpers against behaviour documented in torch's source.
+// Checks of the torch.optim.LBFGS port in scripts/lib/optim against behaviour documented in torch's source.
 import { describe, expect, it } from 'vitest';
 import type { Objective } from '../../../src/engine/optim/types.ts';
-import { runTorchLbfgs, TorchLBFGS } from '../../helpers/torch-lbfgs.ts';
-import { rosenbrock } from './objectives.ts';
+import { runTorchLbfgs, TorchLBFGS } from '../../../scripts/lib/optim/torch-lbfgs.ts';
+import { rosenbrock } from '../../../scripts/lib/optim/objectives.ts';
 
 describe('TorchLBFGS port', () => {
   it('first steps along −g with t = min(1, 1/‖g‖₁)', async () => {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { COMPARE_GAP, comparisonInputs, composeComparison } from '../../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_MARGIN, CHART_WIDTH, renderChart, renderRunChart } from '../../../src/engine/visuals/loss-chart.ts';
 import { LossTrace, scaleStarts } from '../../../src/engine/visuals/loss-trace.ts';
-import { makePng } from '../../helpers/png.ts';
+import { makePng } from '../../../scripts/lib/png.ts';
 
 interface Region {
   left: number;

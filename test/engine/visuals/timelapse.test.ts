@@ -3,14 +3,14 @@
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../src/engine/backend.ts';
+import { selectBackend } from '../../../src/engine/tfjs/tfjs-backend.ts';
 import { runPipeline } from '../../../src/engine/pipeline.ts';
-import { tfjsEngine } from '../../../src/engine/tfjs-engine.ts';
-import { createVgg, type Vgg } from '../../../src/engine/vgg.ts';
+import { tfjsEngine } from '../../../src/engine/tfjs/tfjs-engine.ts';
+import { createVgg, type Vgg } from '../../../src/engine/tfjs/vgg.ts';
 import { FRAME_MAX_SIDE, FRAME_TARGET, FrameRecorder, frameInterval, type Frame } from '../../../src/engine/visuals/frames.ts';
 import { encodeTimelapse, TimelapseTooLargeError } from '../../../src/engine/visuals/timelapse.ts';
 import { resolveOptions, type OptionsInput } from '../../../src/options.ts';
-import { randomVggWeights } from '../../helpers/random-weights.ts';
+import { randomVggWeights } from '../../../scripts/lib/random-weights.ts';
 
 const images = path.resolve(import.meta.dirname, '../../../../shared/images');
 const tubingen = path.join(images, 'tubingen.jpg'); // 1024×768

@@ -13,7 +13,7 @@ import { readSidecar, sha256File } from '../../../src/engine/weights/sidecar.ts'
 import { loadVggWeights } from '../../../src/engine/weights/vgg-weights.ts';
 import { deadUrl, startFileServer } from '../../helpers/file-server.ts';
 import type { FileServer } from '../../helpers/file-server.ts';
-import { firstDifference, randomVggWeights, vggTensors, writeRandomWeightsFile } from '../../helpers/random-weights.ts';
+import { firstDifference, randomVggWeights, vggTensors, writeRandomWeightsFile } from '../../../scripts/lib/random-weights.ts';
 
 const SEED = 11;
 let dir: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadVggWeights } from '../../../src/engine/weights/vgg-weights.ts';
-import { RANDOM_WEIGHTS_CACHE_DIR, firstDifference, formulaVggWeights, randomVggWeights, writeRandomWeightsFile } from '../../helpers/random-weights.ts';
+import { RANDOM_WEIGHTS_CACHE_DIR, firstDifference, formulaVggWeights, randomVggWeights, writeRandomWeightsFile } from '../../../scripts/lib/random-weights.ts';
 
 let dir: string;
 beforeAll(async () => {

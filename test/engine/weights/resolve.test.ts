@@ -9,7 +9,7 @@ import { readSidecar } from '../../../src/engine/weights/sidecar.ts';
 import { loadVggWeights } from '../../../src/engine/weights/vgg-weights.ts';
 import { deadUrl, startFileServer } from '../../helpers/file-server.ts';
 import type { FileServer } from '../../helpers/file-server.ts';
-import { writeRandomWeightsFile } from '../../helpers/random-weights.ts';
+import { writeRandomWeightsFile } from '../../../scripts/lib/random-weights.ts';
 
 let dir: string;
 let source: string;

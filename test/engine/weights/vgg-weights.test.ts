@@ -8,7 +8,7 @@ import { decodeFloats, encodeFloats, readSafetensorsHeader, writeSafetensors } f
 import type { WritableTensor } from '../../../src/engine/weights/safetensors.ts';
 import { sha256File, writeSidecar } from '../../../src/engine/weights/sidecar.ts';
 import { VGG19_TENSOR_NAMES, loadVggWeights } from '../../../src/engine/weights/vgg-weights.ts';
-import { firstDifference, randomVggWeights, vggTensors, writeRandomWeightsFile } from '../../helpers/random-weights.ts';
+import { firstDifference, randomVggWeights, vggTensors, writeRandomWeightsFile } from '../../../scripts/lib/random-weights.ts';
 
 let dir: string;
 let reference: VggWeights;
