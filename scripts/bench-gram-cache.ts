@@ -16,7 +16,7 @@ import { runPipeline } from '../src/engine/pipeline.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { resolveOptions, type Preset } from '../src/options.ts';
 import { readBuiltinStyle } from '../src/styles/builtin.ts';
-import { randomVggWeights } from '../test/helpers/random-weights.ts';
+import { randomVggWeights } from './lib/random-weights.ts';
 
 const { values } = parseArgs({
   options: {
