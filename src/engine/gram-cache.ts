@@ -43,20 +43,28 @@ export class GramCache {
 
   /** The Grams (one per layer) of `key`, computed by `compute` on a miss and kept if they fit the budget. */
   async get(key: string, compute: () => Promise<Float32Array[]>): Promise<Float32Array[]> {
-    const cached = this.entries.get(key);
-    if (cached) {
-      this.hits++;
-      this.entries.delete(key);
-      this.entries.set(key, cached);
-      return cached;
-    }
-    this.misses++;
+    const cached = this.lookup(key);
+    if (cached) return cached;
     const grams = await compute();
-    this.put(key, grams);
+    this.store(key, grams);
     return grams;
   }
 
-  private put(key: string, grams: Float32Array[]): void {
+  /** The Grams of `key` if kept (counted as a hit, and now the most recently used), else undefined (a miss). */
+  lookup(key: string): Float32Array[] | undefined {
+    const cached = this.entries.get(key);
+    if (!cached) {
+      this.misses++;
+      return undefined;
+    }
+    this.hits++;
+    this.entries.delete(key);
+    this.entries.set(key, cached);
+    return cached;
+  }
+
+  /** Keeps the Grams of `key` if they fit the budget, dropping the least recently used to make room. */
+  store(key: string, grams: Float32Array[]): void {
     const size = grams.reduce((n, g) => n + g.byteLength, 0);
     if (size > this.maxBytes || this.entries.has(key)) return;
     for (const [oldest, value] of this.entries) {

@@ -5,6 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Engine, ObjectiveOptions } from '../../src/engine/engine.ts';
 import { DEFAULT_GRAM_CACHE_MB, GramCache, gramCacheBytes, gramKey } from '../../src/engine/gram-cache.ts';
 import { createOnnxEngine } from '../../src/engine/onnx/onnx-engine.ts';
+import { selectBackend } from '../../src/engine/tfjs/tfjs-backend.ts';
+import { tfjsEngine } from '../../src/engine/tfjs/tfjs-engine.ts';
+import { createVgg } from '../../src/engine/tfjs/vgg.ts';
 import { randomImage, tinyVggWeights } from '../helpers/tiny-vgg.ts';
 
 const grams = (bytes: number) => [new Float32Array(bytes / 4)];
@@ -80,7 +83,7 @@ describe('gramKey', () => {
   });
 });
 
-describe('the ONNX engine with a Gram cache', () => {
+describe.each(['onnx-cpu', 'wasm'] as const)('the %s engine with a Gram cache', (kind) => {
   const weights = tinyVggWeights(3);
   const options: ObjectiveOptions = {
     mode: 'transfer',
@@ -109,10 +112,16 @@ describe('the ONNX engine with a Gram cache', () => {
     }
   }
 
+  async function engine(gramCache: GramCache): Promise<Engine> {
+    if (kind === 'onnx-cpu') return createOnnxEngine(weights, { provider: 'cpu', threads: 1, gramCache });
+    await selectBackend('wasm');
+    return tfjsEngine(createVgg(weights), 'wasm', gramCache);
+  }
+
   it('skips the style pass of a style it has seen, with the same losses as without a cache', async () => {
     const cache = new GramCache(1024 * 1024);
-    const cached = await createOnnxEngine(weights, { provider: 'cpu', threads: 1, gramCache: cache });
-    const uncached = await createOnnxEngine(weights, { provider: 'cpu', threads: 1, gramCache: new GramCache(0) });
+    const cached = await engine(cache);
+    const uncached = await engine(new GramCache(0));
     engines.push(cached, uncached);
     const reference = await losses(uncached, options);
     expect(await losses(cached, options)).toEqual(reference);
