@@ -9,7 +9,7 @@ import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { createJobService } from '../src/jobs/service.ts';
+import { createJobService } from '../src/jobs/create-job-service.ts';
 import { writeRandomWeightsFile } from './lib/random-weights.ts';
 
 const GOAL_P99_MS = 50;

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { createJobService } from '../src/jobs/service.ts';
+import { createJobService } from '../src/jobs/create-job-service.ts';
 import type { JobEvent } from '../src/jobs/types.ts';
 import { makePng } from './lib/png.ts';
 import { writeRandomWeightsFile } from './lib/random-weights.ts';
@@ -32,7 +32,7 @@ const pct = (xs: number[], p: number) => {
 };
 
 function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/jobs/worker-main.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve(import.meta.dirname, '../src/worker.ts')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => d.toString().includes('worker taking jobs') && resolve(child));
     child.once('exit', (code) => reject(new Error(`a worker exited (${code})`)));

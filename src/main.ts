@@ -2,7 +2,8 @@
 // sharing one job service; the optimisation itself runs in the job service's worker processes.
 import dotenv from 'dotenv';
 import { resolveWeightsForProcess } from './engine/weights/resolve.ts';
-import { createJobService, jobServiceConfigFromEnv, shutdownGraceFromEnv } from './jobs/service.ts';
+import { createJobService } from './jobs/create-job-service.ts';
+import { jobServiceConfigFromEnv, shutdownGraceFromEnv } from './jobs/service-config.ts';
 import { logger } from './log.ts';
 import { StylizeMetrics } from './ops/metrics.ts';
 import { opsAddressFromEnv, startOpsServer, type OpsServer } from './ops/ops-server.ts';

@@ -13,7 +13,8 @@ import {
   resolveOptions,
   type StyleOptions,
 } from '../src/options.ts';
-import { findOptionSpec, parseOptionWords } from '../src/chat/chat-options.ts';
+import { parseOptionWords } from '../src/chat/chat-options.ts';
+import { findOptionSpec } from '../src/option-names.ts';
 
 describe('layer names', () => {
   it('lists VGG-19 in network order: 16 convs, 16 relus, 5 pools', () => {

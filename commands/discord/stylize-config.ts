@@ -9,11 +9,13 @@ import {
   type AutocompleteInteraction,
   type ChatInputCommandInteraction,
 } from 'discord.js';
-import { ADMIN_OPTION_SPECS, LIMIT_KEYS, findLimitKey, findOptionSpec } from '../../src/chat/chat-options.ts';
+import { ADMIN_OPTION_SPECS } from '../../src/chat/chat-options.ts';
 import { chatChoices } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
 import { answerPrivately, refuse } from '../../src/discord/replies.ts';
+import { LIMIT_KEYS, findLimitKey } from '../../src/jobs/limits.ts';
 import type { WorkspaceSettings } from '../../src/jobs/types.ts';
+import { findOptionSpec } from '../../src/option-names.ts';
 import type { OptionSpec } from '../../src/options.ts';
 
 type LimitKey = (typeof LIMIT_KEYS)[number];

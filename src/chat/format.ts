@@ -1,24 +1,8 @@
 // Text shown in chat, shared by the Discord and Slack adapters so both read the same.
 import type { Losses } from '../engine/types.ts';
+import { formatDuration, formatLosses } from '../jobs/summary.ts';
 import type { JobRecord } from '../jobs/types.ts';
 import { RESULT_REACTIONS, CANCEL_REACTION, type ResultVisual } from './reactions.ts';
-
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
-}
-
-export function formatLoss(x: number): string {
-  return x === 0 ? '0' : Math.abs(x) >= 1e4 || Math.abs(x) < 1e-3 ? x.toExponential(2) : x.toPrecision(4);
-}
-
-export function formatLosses(l: Losses): string {
-  return `total ${formatLoss(l.total)} · content ${formatLoss(l.content)} · style ${formatLoss(l.style)} · tv ${formatLoss(l.tv)}`;
-}
 
 export function progressBar(fraction: number, width = 20): string {
   const f = Math.min(1, Math.max(0, fraction));

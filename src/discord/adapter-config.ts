@@ -1,7 +1,7 @@
 // The Discord adapter's own knobs, read from the environment once at start-up. Job limits (steps,
 // size, queue) belong to the job service; these only guard what the adapter downloads, how often
 // it edits messages and how it retries deliveries.
-import { envNumber } from '../chat/env.ts';
+import { envNumber } from '../env.ts';
 
 export interface DiscordConfig {
   /** Largest accepted input attachment, in bytes (STYLIZE_MAX_UPLOAD_MB, shared with Slack). */

@@ -1,7 +1,8 @@
 // The Discord wording around the shared chat texts (src/chat/format.ts): which lines a reply, a
 // progress message and a result carry, the Cancel button and the result's buttons.
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
-import { cancelHint, formatDuration, jobProgressText, jobTitle, queuedText, resultText, settingsText } from '../chat/format.ts';
+import { cancelHint, jobProgressText, jobTitle, queuedText, resultText, settingsText } from '../chat/format.ts';
+import { formatDuration } from '../jobs/summary.ts';
 import { RERUN_REACTIONS, VISUAL_REACTIONS, type ResultVisual, type RerunReaction } from '../chat/reactions.ts';
 import type { FinalEvent, ProgressEvent } from '../chat/job-events.ts';
 import type { JobRecord } from '../jobs/types.ts';

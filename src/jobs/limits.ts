@@ -1,8 +1,11 @@
 // Global ceilings (from env) and per-workspace limits. A workspace admin may only lower a limit:
 // the effective limit is min(ceiling, workspace value).
-import { LIMIT_KEYS } from '../chat/chat-options.ts';
+import { normalizeName } from '../option-names.ts';
 import { OptionsError } from '../options.ts';
 import type { Limits } from './types.ts';
+
+/** The limits, by the names admins set them with (the keys of Limits). */
+export const LIMIT_KEYS = ['maxUserJobs', 'maxQueue', 'maxSteps', 'maxSize', 'jobTimeoutSec'] as const satisfies readonly (keyof Limits)[];
 
 export type LimitKey = (typeof LIMIT_KEYS)[number];
 
@@ -41,6 +44,12 @@ const DESCRIPTION: Record<LimitKey, string> = {
 
 export function isLimitKey(key: string): key is LimitKey {
   return (LIMIT_KEYS as readonly string[]).includes(key);
+}
+
+/** Accepts any spelling of a limit key ("max-size", "MaxSize"). */
+export function findLimitKey(name: string): LimitKey | undefined {
+  const n = normalizeName(name);
+  return LIMIT_KEYS.find((k) => normalizeName(k) === n);
 }
 
 export function describeLimit(key: LimitKey): string {

@@ -1,9 +1,9 @@
 // Per-workspace settings: admin defaults (options with admin: true) and limits, validated on write
 // by the one options schema, so a stored value is always one resolveOptions accepts.
-import { findLimitKey, findOptionSpec } from '../chat/chat-options.ts';
+import { findOptionSpec } from '../option-names.ts';
 import { OptionsError, parseOption, type StyleOptions } from '../options.ts';
 import type { Db } from './db.ts';
-import { isLimitKey, parseLimit } from './limits.ts';
+import { findLimitKey, isLimitKey, parseLimit } from './limits.ts';
 import type { Limits, Platform, SettingsStore, WorkspaceSettings } from './types.ts';
 
 /** Resolves a setting name (option key, CLI flag, chat name or limit key) to its canonical key. */

@@ -1,5 +1,6 @@
 // The contract between the job layer and the chat adapters. Adapters only see this: no tensors,
-// no child processes. A Redis-backed queue (later issue) implements the same JobService.
+// no child processes, no queue. One JobService (JobCoordinator) serves both queue backends: this
+// machine's engine processes or the shared queue on Redis (src/jobs/queue/).
 import type { SheetKind } from '../engine/sheet/plan.ts';
 import type { SheetReport } from '../engine/sheet/report.ts';
 import type { Losses } from '../engine/types.ts';

@@ -1,7 +1,7 @@
 // The Slack adapter's own knobs, read from the environment once at start-up. Job limits (steps,
 // size, queue) belong to the job service; these only guard what the adapter downloads and how often
 // it edits messages.
-import { envNumber } from '../chat/env.ts';
+import { envNumber } from '../env.ts';
 
 export interface SlackConfig {
   /** Largest accepted upload, in bytes (STYLIZE_MAX_UPLOAD_MB). */

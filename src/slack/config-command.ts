@@ -1,7 +1,9 @@
 // `/stylize-config show | set <option> <value> | reset [option]`: per-workspace defaults and limits,
 // stored through the job service's SettingsStore (which validates through the options schema).
 // Returns the reply text; never throws for bad input.
-import { ADMIN_OPTION_SPECS, LIMIT_KEYS, findLimitKey, findOptionSpec } from '../chat/chat-options.ts';
+import { ADMIN_OPTION_SPECS } from '../chat/chat-options.ts';
+import { LIMIT_KEYS, findLimitKey } from '../jobs/limits.ts';
+import { findOptionSpec } from '../option-names.ts';
 import type { SettingsStore } from '../jobs/types.ts';
 import { OptionsError } from '../options.ts';
 

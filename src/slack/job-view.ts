@@ -8,7 +8,8 @@
 // its ts) exists. When the share info is there, the file message is indexed too, so reacting on the
 // image works as well.
 import type { webApi } from '@slack/bolt';
-import { cancelHint, formatDuration, jobProgressText, jobTitle, resultText, resumedText } from '../chat/format.ts';
+import { cancelHint, jobProgressText, jobTitle, resultText, resumedText } from '../chat/format.ts';
+import { formatDuration } from '../jobs/summary.ts';
 import { isFinal, type FinalEvent, type ProgressEvent } from '../chat/job-events.ts';
 import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ApplicationCommandOptionType as T, ComponentType, InteractionResponseType, MessageFlags } from 'discord.js';
 import { startDiscord, type DiscordBot } from '../../src/discord/bot.ts';
 import { parseJobTag, readDiscordMeta } from '../../src/discord/job-meta.ts';
-import { createJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type FakeUser, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';

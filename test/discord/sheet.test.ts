@@ -11,7 +11,7 @@ import { startDiscord, type DiscordBot } from '../../src/discord/bot.ts';
 import { jobProgressText } from '../../src/chat/format.ts';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { planSheet } from '../../src/engine/sheet/plan.ts';
-import { createJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobEvent, JobService } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../helpers/fake-discord/index.ts';

@@ -11,7 +11,8 @@ import { startDiscord, type DiscordBot } from '../../src/discord/bot.ts';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../helpers/fake-discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
@@ -147,7 +148,7 @@ describe('result extras on Discord', () => {
 
   test('once the frames have expired (with the images), 🎞️ says so in the thread', async () => {
     // A sweep a day and a half from now: past the 24 h retention of every job above.
-    expect((jobs as LocalJobService).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
+    expect((jobs as JobCoordinator).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
     const after = fake.requests.length;
     fake.react(resultId, '🎞️', fake.bob);
     const notice = await fake.waitFor((r) => fake.requests.indexOf(r) >= after && postsTo(thread)(r) && /No time-lapse/.test(String(body(r).content)), 10_000, 'the expiry notice');

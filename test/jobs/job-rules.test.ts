@@ -108,7 +108,7 @@ describe('re-runs and previews', () => {
 
 describe('jobServiceConfigFromEnv', () => {
   it('reads the deployment settings with defaults and clear errors', async () => {
-    const { jobServiceConfigFromEnv } = await import('../../src/jobs/service.ts');
+    const { jobServiceConfigFromEnv } = await import('../../src/jobs/service-config.ts');
     expect(jobServiceConfigFromEnv('/w', {})).toEqual({ dataDir: './data', weightsPath: '/w', workers: 1, ceilings: DEFAULT_CEILINGS, retentionHours: 24 });
     expect(jobServiceConfigFromEnv('/w', { STYLIZE_DATA_DIR: '/srv/d', STYLIZE_WORKERS: '2', STYLIZE_RETENTION_HOURS: '0.5', STYLIZE_MAX_SIZE: '256' })).toMatchObject({
       dataDir: '/srv/d',

@@ -2,7 +2,8 @@
 // independent model of the caps (per-user and queue length), every job ends exactly once, positions
 // always form 1..n and a job only starts from the head of the queue.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobInputs } from '../../src/jobs/types.ts';
 import { makePng, owner, tempDir, weightsFile } from './helpers.ts';
 
@@ -13,7 +14,7 @@ const MAX_QUEUE = 25;
 const WORKERS = 2;
 
 let tmp: ReturnType<typeof tempDir>;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 let inputs: JobInputs;
 
 beforeAll(async () => {

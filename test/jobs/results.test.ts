@@ -5,21 +5,22 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobService, RESTARTING_REASON, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import { RESTARTING_REASON, type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let weights: string;
 let inputs: JobInputs;
-const services: LocalJobService[] = [];
+const services: JobCoordinator[] = [];
 
 function job(r: SubmitResult): JobRecord {
   if (!r.ok) throw new Error(`refused: ${r.reason}`);
   return r.job;
 }
 
-function open(dataDir: string, retentionHours?: number): LocalJobService {
+function open(dataDir: string, retentionHours?: number): JobCoordinator {
   const svc = createJobService({ dataDir, weightsPath: weights, backend: 'wasm', engineThreads: 1, retentionHours });
   services.push(svc);
   return svc;

@@ -1,12 +1,13 @@
 // Per-workspace settings through the service's SettingsStore, on a real database. No engine is
 // started: settings never need one.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { OptionsError } from '../../src/options.ts';
 import { makePng, owner, tempDir } from './helpers.ts';
 
 let tmp: ReturnType<typeof tempDir>;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 const open = () => createJobService({ dataDir: tmp.dir, weightsPath: '/nonexistent', ceilings: { maxSteps: 1000 } });
 
 beforeEach(() => {

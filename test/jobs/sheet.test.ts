@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planSheet } from '../../src/engine/sheet/plan.ts';
-import { createJobService, type JobServiceConfig, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobServiceConfig } from '../../src/jobs/service-config.ts';
 import type { JobEvent, JobRecord, JobSpec, SubmitResult } from '../../src/jobs/types.ts';
 import { resolveOptions } from '../../src/options.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
@@ -42,7 +44,7 @@ beforeAll(async () => {
 afterAll(() => tmp?.remove());
 
 describe('submitting a sheet (engines not started)', () => {
-  let svc: LocalJobService;
+  let svc: JobCoordinator;
   let dir: string;
   const open = (extra: Partial<JobServiceConfig> = {}) => createJobService({ dataDir: dir, weightsPath: '/nonexistent', ...extra });
   const sheet = (spec: Omit<JobSpec, 'owner'> & { owner?: JobSpec['owner'] }) => svc.submit({ owner: owner('a'), ...spec });
@@ -143,7 +145,7 @@ describe('submitting a sheet (engines not started)', () => {
 });
 
 describe('running a sheet on a real engine worker', () => {
-  let svc: LocalJobService;
+  let svc: JobCoordinator;
   let rec: ReturnType<typeof recordEvents>;
   let dir: string;
   const open = () => createJobService({ dataDir: dir, weightsPath: weights, backend: 'wasm', engineThreads: 1 });

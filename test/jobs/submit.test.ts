@@ -3,12 +3,14 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createJobService, type JobServiceConfig, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
+import type { JobServiceConfig } from '../../src/jobs/service-config.ts';
 import type { JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir } from './helpers.ts';
 
 let tmp: ReturnType<typeof tempDir>;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 let inputs: JobInputs;
 const open = (extra: Partial<JobServiceConfig> = {}) => createJobService({ dataDir: tmp.dir, weightsPath: '/nonexistent', ...extra });
 

@@ -6,12 +6,13 @@ import Database from 'better-sqlite3';
 import path from 'node:path';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 
 let tmp: ReturnType<typeof tempDir>;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 let rec: ReturnType<typeof recordEvents>;
 
 function job(r: SubmitResult): JobRecord {

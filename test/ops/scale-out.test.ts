@@ -12,7 +12,7 @@ import { FakeDiscord, type RecordedRequest } from '../helpers/fake-discord/index
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
-import { startWorker, workerEnv, type WorkerProcess } from '../jobs/bull-helpers.ts';
+import { startWorker, workerEnv, type WorkerProcess } from '../jobs/queue/redis/helpers.ts';
 import { ALICE, CHANNEL, startHarness, type Harness } from '../slack/harness.ts';
 
 let redis: TestRedis;

@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobService } from '../../src/jobs/types.ts';
 import { startSlack, type SlackHandle } from '../../src/slack/app.ts';
 import { FakeSlack, HttpTransport, SlackRequests, SocketTransport, type FakeSlackOptions } from '../helpers/fake-slack/index.ts';

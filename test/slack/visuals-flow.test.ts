@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
-import type { LocalJobService } from '../../src/jobs/service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
 import type { FakeMessage } from '../helpers/fake-slack/types.ts';
 import { ALICE, BOB, CHANNEL, startHarness, type Harness } from './harness.ts';
@@ -85,7 +85,7 @@ describe('result extras on Slack', () => {
 
   it('once the frames and losses have expired (with the images), :film_frames: and the Loss curve button say so', async () => {
     // A sweep a day and a half from now: past the 24 h retention of every job above.
-    expect((h.jobs as LocalJobService).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
+    expect((h.jobs as JobCoordinator).purgeExpired(Date.now() + 36 * 3_600_000)).toBeGreaterThan(0);
     await h.slack.react({ user: ALICE, channel: CHANNEL, ts: result.ts, name: 'film_frames' });
     const answer = await h.fake.waitFor('the expiry notice', () => h.fake.ephemerals.find((e) => e.user === ALICE && /No time-lapse/.test(e.text)), 10_000);
     expect(answer.text).toBe(`🎞️ No time-lapse: the time-lapse frames of job ${jobId} have expired (they are kept 24 h after a job ends, like its images).`);

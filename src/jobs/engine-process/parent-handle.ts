@@ -1,15 +1,19 @@
-// The parent's handle on one engine worker process: starts it, runs one job at a time on it, and
-// turns everything that can go wrong in a child (a crash, OOM, SIGKILL, a hang past the time
-// limit, a cancel that is not honoured) into an outcome for that job, restarting the process after.
+// The engine process, parent side: the handle on one engine child process (child.ts). It starts
+// it, runs one job at a time on it, and turns everything that can go wrong in a child (a crash,
+// OOM, SIGKILL, a hang past the time limit, a cancel that is not honoured) into an outcome for that
+// job, restarting the process after.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import type { Progress } from '../engine/types.ts';
-import { logger } from '../log.ts';
-import type { EngineJob, EngineOutcome, FromWorker, ToWorker } from './worker-protocol.ts';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Progress } from '../../engine/types.ts';
+import { logger } from '../../log.ts';
+import type { EngineJob, EngineOutcome, FromEngineChild, ToEngineChild } from './protocol.ts';
 
-export interface EngineWorkerConfig {
-  /** The worker script (src/jobs/worker.ts). */
+/** The script the engine child process runs. */
+export const ENGINE_CHILD_ENTRY = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+export interface EngineProcessConfig {
+  /** The engine child process's script (src/jobs/engine-process/child.ts). */
   entry: string;
   weightsPath: string;
   backend?: string;
@@ -54,16 +58,16 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
-export class EngineWorker {
+export class EngineProcess {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
   private current: Current | undefined;
   private stopping = false;
   private readyBackend: string | undefined;
-  private checkpointWaiter: ((msg: Extract<FromWorker, { type: 'checkpoint' }>) => void) | undefined;
+  private checkpointWaiter: ((msg: Extract<FromEngineChild, { type: 'checkpoint' }>) => void) | undefined;
 
   constructor(
-    private readonly config: EngineWorkerConfig,
+    private readonly config: EngineProcessConfig,
     readonly index: number,
   ) {}
 
@@ -95,7 +99,7 @@ export class EngineWorker {
     let reportedError: string | undefined;
     let wasReady = false;
     const ready = new Promise<void>((resolve, reject) => {
-      child.on('message', (msg: FromWorker) => {
+      child.on('message', (msg: FromEngineChild) => {
         if (msg.type === 'ready') {
           logger.info({ worker: this.index, pid: child.pid, backend: msg.backend }, 'engine worker ready');
           wasReady = true;
@@ -118,12 +122,12 @@ export class EngineWorker {
     });
     // Nobody may be waiting yet (start() at boot): the rejection is reported to the next job instead.
     ready.catch(() => undefined);
-    const init: ToWorker = { type: 'init', weightsPath: this.config.weightsPath, backend: this.config.backend, engineThreads: this.config.engineThreads };
+    const init: ToEngineChild = { type: 'init', weightsPath: this.config.weightsPath, backend: this.config.backend, engineThreads: this.config.engineThreads };
     child.send(init);
     return ready;
   }
 
-  private onMessage(msg: FromWorker): void {
+  private onMessage(msg: FromEngineChild): void {
     if (msg.type === 'checkpoint') {
       this.checkpointWaiter?.(msg);
       return;
@@ -217,7 +221,7 @@ export class EngineWorker {
       cur.settle({ kind: 'failed', reason: 'the engine process is not running' });
       return outcome;
     }
-    const msg: ToWorker = {
+    const msg: ToEngineChild = {
       type: 'run',
       jobId: job.jobId,
       content: job.content,
@@ -247,7 +251,7 @@ export class EngineWorker {
     if (cur.cancelled) return true;
     cur.cancelled = true;
     const child = this.child;
-    if (child?.connected) child.send({ type: 'cancel', jobId } satisfies ToWorker);
+    if (child?.connected) child.send({ type: 'cancel', jobId } satisfies ToEngineChild);
     if (child) cur.timers.push(setTimeout(() => this.kill(child), this.config.cancelGraceMs ?? 30_000));
     return true;
   }
@@ -259,14 +263,14 @@ export class EngineWorker {
   /** Asks the running job for its current image and iteration; undefined if it has none (in time). */
   private async requestCheckpoint(child: ChildProcess, cur: Current, withinMs: number): Promise<void> {
     if (!child.connected || !cur.sent) return;
-    const reply = await new Promise<Extract<FromWorker, { type: 'checkpoint' }> | undefined>((resolve) => {
+    const reply = await new Promise<Extract<FromEngineChild, { type: 'checkpoint' }> | undefined>((resolve) => {
       const timer = setTimeout(() => resolve(undefined), withinMs);
       this.checkpointWaiter = (msg) => {
         if (msg.jobId !== cur.jobId) return;
         clearTimeout(timer);
         resolve(msg);
       };
-      child.send({ type: 'checkpoint', jobId: cur.jobId } satisfies ToWorker);
+      child.send({ type: 'checkpoint', jobId: cur.jobId } satisfies ToEngineChild);
     });
     this.checkpointWaiter = undefined;
     if (reply?.iteration !== undefined && reply.png) cur.callbacks.onCheckpoint?.(reply.iteration, Buffer.from(reply.png));
@@ -284,7 +288,7 @@ export class EngineWorker {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const cur = this.current;
     if (cur && opts.checkpointWithinMs !== undefined) await this.requestCheckpoint(child, cur, opts.checkpointWithinMs);
-    // The worker ignores SIGTERM/SIGINT (see worker.ts) and exits when its IPC channel closes, at
+    // The worker ignores SIGTERM/SIGINT (see child.ts) and exits when its IPC channel closes, at
     // its next iteration; a long iteration is cut short: the checkpoint is already taken.
     if (child.connected) child.disconnect();
     const timer = setTimeout(() => this.kill(child), 1000);

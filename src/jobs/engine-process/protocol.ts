@@ -1,11 +1,12 @@
-// IPC messages between the job service and an engine worker process. Buffers travel as Buffers:
-// the worker is forked with serialization: 'advanced' (structured clone), not JSON.
-import type { SheetReport } from '../engine/sheet/report.ts';
-import type { PipelineResult } from '../engine/pipeline.ts';
-import type { Progress } from '../engine/types.ts';
-import type { LossPoint } from '../engine/visuals/loss-trace.ts';
-import type { StyleOptions } from '../options.ts';
-import type { SheetSpec } from './types.ts';
+// The engine process's protocol: the IPC messages between its parent side (parent-handle.ts) and
+// the child (child.ts), and the job and outcome they carry. Buffers travel as Buffers: the child is
+// forked with serialization: 'advanced' (structured clone), not JSON.
+import type { SheetReport } from '../../engine/sheet/report.ts';
+import type { PipelineResult } from '../../engine/pipeline.ts';
+import type { Progress } from '../../engine/types.ts';
+import type { LossPoint } from '../../engine/visuals/loss-trace.ts';
+import type { StyleOptions } from '../../options.ts';
+import type { SheetSpec } from '../types.ts';
 
 export interface EngineJob {
   jobId: string;
@@ -19,7 +20,7 @@ export interface EngineJob {
   /**
    * Keep the current image of every iteration (encoded) so a checkpoint can be asked for at any
    * time; previews are still reported every options.saveEvery. Single-scale stylize jobs only. On
-   * the fastest backend the checkpoint is the latest preview instead (see worker.ts).
+   * the fastest backend the checkpoint is the latest preview instead (see child.ts).
    */
   checkpoints?: boolean;
   /** Sheets resuming: the runs finished before the restart. */
@@ -33,6 +34,11 @@ export interface EngineJob {
   timeoutMs: number;
   /** Shared queues: a single-scale stylize job, which another worker may resume from its checkpoint. */
   resumable?: boolean;
+}
+
+/** The job started again from a checkpoint: from its image, for the remaining steps, counting on from it. */
+export function resumeFromCheckpoint(job: EngineJob, iteration: number, png: Buffer): EngineJob {
+  return { ...job, options: { ...job.options, init: 'image', steps: job.totalSteps - iteration }, initImage: png, iterationOffset: iteration };
 }
 
 /** One finished run of a sheet: its index among the runs, image and numbers (a CellRun as JSON). */
@@ -53,7 +59,7 @@ export interface Completed extends PipelineResult {
   compare?: Buffer;
 }
 
-export type ToWorker =
+export type ToEngineChild =
   | { type: 'init'; weightsPath: string; backend?: string; engineThreads?: number }
   | {
       type: 'run';
@@ -71,7 +77,7 @@ export type ToWorker =
   /** Shutting down: report the current image and iteration (answered with 'checkpoint'). */
   | { type: 'checkpoint'; jobId: string };
 
-export type FromWorker =
+export type FromEngineChild =
   | { type: 'ready'; backend: string }
   | { type: 'fatal'; message: string }
   | { type: 'progress'; jobId: string; progress: Progress }

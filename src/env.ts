@@ -1,4 +1,4 @@
-// Numeric settings of the chat adapters, read from the environment. A malformed value stops the
+// Numeric settings read from the environment (chat adapters, the job queue). A malformed value stops the
 // start-up with a one-line message naming the variable, rather than running with a silent default.
 
 export interface EnvNumberRule {

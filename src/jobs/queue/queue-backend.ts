@@ -1,10 +1,11 @@
 // What the job service needs from a queue: an order of waiting jobs and engines that run them.
 // LocalQueueBackend (local-queue.ts) keeps both in this process. A queue shared by several GPU
-// machines (BullQueueBackend, bull-queue.ts, on Redis) implements the same interface: the service keeps owning
-// persistence, limits, settings and events, and only talks to the queue through these calls.
-import type { Progress } from '../engine/types.ts';
+// machines (RedisQueueBackend, redis/redis-queue.ts, on Redis) implements the same interface; the
+// service is handed one (create-queue.ts picks it from the config), keeps owning persistence,
+// limits, settings and events, and only talks to the queue through these calls.
+import type { Progress } from '../../engine/types.ts';
 import type { FairEntry } from './fair-order.ts';
-import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
+import type { EngineJob, EngineOutcome } from '../engine-process/protocol.ts';
 
 export type QueueEntry = FairEntry;
 
@@ -59,6 +60,10 @@ export interface JobQueueBackend {
   unavailableReason(): string | undefined;
   /** Engines started and able to take a job (readiness). */
   readonly readyEngines: number;
+  /** Engine processes this backend runs in this process (0: a shared queue whose engines are all on other machines). */
+  readonly localEngines: number;
+  /** Process ids of this process's engines (undefined: one not started); operators and tests. */
+  workerPids(): (number | undefined)[];
   /** Starts the engines and begins dispatching. */
   start(): Promise<void>;
   /**

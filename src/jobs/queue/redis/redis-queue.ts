@@ -14,8 +14,8 @@
 // every second, so a message lost in a Redis restart only delays a result.
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { Progress } from '../engine/types.ts';
-import { logger } from '../log.ts';
+import type { Progress } from '../../../engine/types.ts';
+import { logger } from '../../../log.ts';
 import {
   CANCEL_TTL_S,
   cancelKey,
@@ -29,16 +29,16 @@ import {
   type QueueMessage,
   type QueueTiming,
   whenReady,
-} from './bull-shared.ts';
-import { BullWorkerPool, type BullJobData } from './bull-worker-pool.ts';
-import type { EngineWorkerConfig } from './engine-worker.ts';
-import { FairOrder } from './fair-order.ts';
-import type { JobQueueBackend, QueueEntry, QueueHooks, ResumedAt } from './queue-backend.ts';
+} from './shared.ts';
+import { RedisWorkerPool, type BullJobData } from './worker-pool.ts';
+import type { EngineProcessConfig } from '../../engine-process/parent-handle.ts';
+import { FairOrder } from '../fair-order.ts';
+import type { JobQueueBackend, QueueEntry, QueueHooks, ResumedAt } from '../queue-backend.ts';
 import { redactRedisUrl, redactSecretIn } from './redis-url.ts';
 import { fromWire, toWire } from './wire.ts';
-import type { EngineOutcome } from './worker-protocol.ts';
+import type { EngineOutcome } from '../../engine-process/protocol.ts';
 
-export interface BullQueueConfig extends EngineWorkerConfig {
+export interface RedisQueueConfig extends EngineProcessConfig {
   redisUrl: string;
   /** Engine processes in this process pulling from the shared queue (0: none, workers elsewhere). */
   workers: number;
@@ -52,7 +52,7 @@ function priorityOf(entry: QueueEntry): number {
   return entry.resume ? 1 : Math.min(MAX_PRIORITY, entry.turn + 2);
 }
 
-export class BullQueueBackend implements JobQueueBackend {
+export class RedisQueueBackend implements JobQueueBackend {
   private readonly order = new FairOrder();
   private readonly entries = new Map<string, QueueEntry>();
   /** The attempt of each running job whose start this process has seen (older attempts' messages are stale). */
@@ -60,7 +60,7 @@ export class BullQueueBackend implements JobQueueBackend {
   private readonly redis: Redis;
   private readonly sub: Redis;
   private readonly queue: Queue<BullJobData>;
-  private readonly pool: BullWorkerPool | undefined;
+  private readonly pool: RedisWorkerPool | undefined;
   private hooks: QueueHooks | undefined;
   private timer: NodeJS.Timeout | undefined;
   private collecting = false;
@@ -68,13 +68,13 @@ export class BullQueueBackend implements JobQueueBackend {
   private started = false;
   private stopped = false;
 
-  constructor(private readonly config: BullQueueConfig) {
+  constructor(private readonly config: RedisQueueConfig) {
     if (!Number.isInteger(config.workers) || config.workers < 0) throw new Error(`workers: expected a whole number ≥ 0, got ${config.workers}`);
     this.redis = connectRedis(config.redisUrl, 'bot');
     this.sub = connectRedis(config.redisUrl, 'bot events');
     this.queue = new Queue<BullJobData>(QUEUE_NAME, { connection: this.redis, prefix: PREFIX });
     this.queue.on('error', (e) => logger.debug({ err: redactSecretIn(e.message, config.redisUrl) }, 'queue error'));
-    this.pool = config.workers > 0 ? new BullWorkerPool(config) : undefined;
+    this.pool = config.workers > 0 ? new RedisWorkerPool(config) : undefined;
   }
 
   setHooks(hooks: QueueHooks): void {
@@ -138,6 +138,10 @@ export class BullQueueBackend implements JobQueueBackend {
   /** This process's own engines that are ready (the other machines' are not counted). */
   get readyEngines(): number {
     return this.stopped ? 0 : (this.pool?.readyEngines ?? 0);
+  }
+
+  get localEngines(): number {
+    return this.config.workers;
   }
 
   /** Engine process ids of this process's own engines. */

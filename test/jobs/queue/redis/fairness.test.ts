@@ -2,15 +2,16 @@
 // worker processes. Every refusal is the one the limits call for, every accepted job ends exactly
 // once, and jobs start round by round (BullMQ priorities from the fair turns), not first come first served.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
-import type { JobInputs } from '../../src/jobs/types.ts';
-import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
-import { listenToWorkers, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './bull-helpers.ts';
-import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
+import { createJobService } from '../../../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
+import type { JobInputs } from '../../../../src/jobs/types.ts';
+import { startRedis, type TestRedis } from '../../../../scripts/lib/redis-server.ts';
+import { listenToWorkers, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './helpers.ts';
+import { makePng, owner, recordEvents, tempDir, weightsFile } from '../../helpers.ts';
 
 let redis: TestRedis;
 let tmp: ReturnType<typeof tempDir>;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 let rec: ReturnType<typeof recordEvents>;
 let inputs: JobInputs;
 let listener: Awaited<ReturnType<typeof listenToWorkers>>;

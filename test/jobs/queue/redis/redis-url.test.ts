@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { redactRedisUrl, redactSecretIn } from '../../src/jobs/redis-url.ts';
-import { fromWire, toWire } from '../../src/jobs/wire.ts';
+import { redactRedisUrl, redactSecretIn } from '../../../../src/jobs/queue/redis/redis-url.ts';
+import { fromWire, toWire } from '../../../../src/jobs/queue/redis/wire.ts';
 
 describe('Redis URLs in logs', () => {
   it('hides the password and keeps the rest', () => {

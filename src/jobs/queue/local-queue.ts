@@ -9,13 +9,13 @@
 // started) in the same turn as the previous one ends, with no window where a new submit sees a busy
 // engine that is in fact free.
 import PQueue from 'p-queue';
-import { logger } from '../log.ts';
-import { EngineWorker, type EngineWorkerConfig } from './engine-worker.ts';
+import { logger } from '../../log.ts';
+import { EngineProcess, type EngineProcessConfig } from '../engine-process/parent-handle.ts';
 import { FairOrder } from './fair-order.ts';
 import type { JobQueueBackend, QueueEntry, QueueHooks } from './queue-backend.ts';
-import type { EngineJob, EngineOutcome } from './worker-protocol.ts';
+import type { EngineJob, EngineOutcome } from '../engine-process/protocol.ts';
 
-export interface LocalQueueConfig extends EngineWorkerConfig {
+export interface LocalQueueConfig extends EngineProcessConfig {
   /** Engine worker processes = jobs running at once (default 1: one GPU). */
   workers: number;
 }
@@ -23,9 +23,9 @@ export interface LocalQueueConfig extends EngineWorkerConfig {
 export class LocalQueueBackend implements JobQueueBackend {
   private readonly order = new FairOrder();
   private readonly queue: PQueue;
-  private readonly engines: EngineWorker[];
-  private readonly idle: EngineWorker[];
-  private readonly runningOn = new Map<string, EngineWorker>();
+  private readonly engines: EngineProcess[];
+  private readonly idle: EngineProcess[];
+  private readonly runningOn = new Map<string, EngineProcess>();
   /** Handed to p-queue, not yet on an engine. */
   private readonly dispatched = new Set<string>();
   private readonly cancelBeforeStart = new Set<string>();
@@ -37,7 +37,7 @@ export class LocalQueueBackend implements JobQueueBackend {
   constructor(config: LocalQueueConfig) {
     if (!Number.isInteger(config.workers) || config.workers < 1) throw new Error(`workers: expected a whole number ≥ 1, got ${config.workers}`);
     const engineConfig = { ...config, onRestart: () => this.hooks?.engineRestarted() };
-    this.engines = Array.from({ length: config.workers }, (_, i) => new EngineWorker(engineConfig, i));
+    this.engines = Array.from({ length: config.workers }, (_, i) => new EngineProcess(engineConfig, i));
     this.idle = [...this.engines];
     this.queue = new PQueue({ concurrency: config.workers });
   }
@@ -95,6 +95,10 @@ export class LocalQueueBackend implements JobQueueBackend {
 
   get readyEngines(): number {
     return this.stopped ? 0 : this.engines.filter((e) => e.backend !== undefined).length;
+  }
+
+  get localEngines(): number {
+    return this.engines.length;
   }
 
   /** Worker process ids (undefined while one is restarting), for operators and tests. */

@@ -1,21 +1,22 @@
-// The engine worker: a long-lived child process (one per GPU/engine slot) that owns the engine. It
-// starts the backend and loads the VGG weights once, then runs one job at a time as the parent asks,
-// so the optimisation never blocks the bot's event loop. Started by engine-worker.ts with fork().
-import { runPipeline } from '../engine/pipeline.ts';
-import { runSheetJob } from '../engine/sheet/job.ts';
-import type { Engine } from '../engine/engine.ts';
-import { chooseBackend, engineThreads, startEngine } from '../engine/start-engine.ts';
-import type { CellRun } from '../engine/sheet/report.ts';
-import { loadVggWeights } from '../engine/weights/vgg-weights.ts';
-import { comparisonInputs, composeComparison } from '../engine/visuals/compare.ts';
-import { FrameRecorder } from '../engine/visuals/frames.ts';
-import { LossTrace } from '../engine/visuals/loss-trace.ts';
-import { logger } from '../log.ts';
-import type { SheetSpec } from './types.ts';
-import type { Completed, FromWorker, ToWorker } from './worker-protocol.ts';
+// The engine process, child side: a long-lived child process (one per GPU/engine slot) that owns the
+// engine. It starts the backend and loads the VGG weights once, then runs one job at a time as the
+// parent asks, so the optimisation never blocks the bot's event loop. The parent's side is
+// parent-handle.ts (which forks this file); the messages between them are in protocol.ts.
+import { runPipeline } from '../../engine/pipeline.ts';
+import { runSheetJob } from '../../engine/sheet/job.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { chooseBackend, engineThreads, startEngine } from '../../engine/start-engine.ts';
+import type { CellRun } from '../../engine/sheet/report.ts';
+import { loadVggWeights } from '../../engine/weights/vgg-weights.ts';
+import { comparisonInputs, composeComparison } from '../../engine/visuals/compare.ts';
+import { FrameRecorder } from '../../engine/visuals/frames.ts';
+import { LossTrace } from '../../engine/visuals/loss-trace.ts';
+import { logger } from '../../log.ts';
+import type { SheetSpec } from '../types.ts';
+import type { Completed, FromEngineChild, ToEngineChild } from './protocol.ts';
 
-type InitMessage = Extract<ToWorker, { type: 'init' }>;
-type RunMessage = Extract<ToWorker, { type: 'run' }>;
+type InitMessage = Extract<ToEngineChild, { type: 'init' }>;
+type RunMessage = Extract<ToEngineChild, { type: 'run' }>;
 
 let engine: Engine | undefined;
 let backendName: string | undefined;
@@ -55,7 +56,7 @@ let current: CurrentJob | undefined;
 // The parent is gone (it crashed or was killed): nobody is left to work for.
 const parentGone = () => process.exit(0);
 
-function send(msg: FromWorker): void {
+function send(msg: FromEngineChild): void {
   if (!process.connected || !process.send) parentGone();
   else process.send(msg, undefined, {}, (err) => err && parentGone());
 }
@@ -176,7 +177,7 @@ async function runSheet(msg: RunMessage, sheet: SheetSpec, engine: Engine, signa
   };
 }
 
-process.on('message', (msg: ToWorker) => {
+process.on('message', (msg: ToEngineChild) => {
   switch (msg.type) {
     case 'init':
       void init(msg);

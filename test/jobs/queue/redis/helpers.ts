@@ -3,10 +3,10 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { EVENTS_CHANNEL, whenReady, type QueueMessage } from '../../src/jobs/bull-shared.ts';
-import type { JobEvent, JobInputs, JobOwner } from '../../src/jobs/types.ts';
+import { EVENTS_CHANNEL, whenReady, type QueueMessage } from '../../../../src/jobs/queue/redis/shared.ts';
+import type { JobEvent, JobInputs, JobOwner } from '../../../../src/jobs/types.ts';
 
-const WORKER_MAIN = fileURLToPath(new URL('../../src/jobs/worker-main.ts', import.meta.url));
+const WORKER_ENTRY = fileURLToPath(new URL('../../../../src/worker.ts', import.meta.url));
 
 /** Short locks: a killed worker's job is taken back within a few seconds. */
 export const TEST_LOCK_MS = 3000;
@@ -36,7 +36,7 @@ export function workerEnv(redisUrl: string, weights: string, extra: NodeJS.Proce
 
 /** Starts `npm run worker` (its entry point) and waits until it takes jobs, or until it exits. */
 export async function startWorker(env: NodeJS.ProcessEnv, waitReady = true): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const ready = new Promise<void>((resolve, reject) => {
@@ -105,7 +105,7 @@ export function pidOf(m: QueueMessage): number {
   return Number(/:(\d+)#/.exec(m.worker)?.[1]);
 }
 
-const HOST = fileURLToPath(new URL('./fixtures/queue-host.ts', import.meta.url));
+const HOST = fileURLToPath(new URL('../../fixtures/queue-host.ts', import.meta.url));
 
 /** The job service in a process of its own (fixtures/queue-host.ts) on the shared queue, to kill and start again. */
 export class ServiceHost {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envNumber } from '../../src/chat/env.ts';
+import { envNumber } from '../src/env.ts';
 
 describe('envNumber', () => {
   it('unset or blank → undefined; a valid value → the number', () => {

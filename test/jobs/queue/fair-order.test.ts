@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FairOrder } from '../../src/jobs/fair-order.ts';
+import { FairOrder } from '../../../src/jobs/queue/fair-order.ts';
 
 /** Submits a job the way the service does: the turn comes from the order itself. */
 function submit(order: FairOrder, id: string, user: string, seq: number): number {

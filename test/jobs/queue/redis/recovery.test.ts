@@ -3,12 +3,13 @@
 // first), the bot killed mid-job (the restarted bot delivers the result), Redis stopped and
 // started again mid-job (AOF on: the job completes once), a sheet's worker killed in its second run.
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { QUEUE_UNAVAILABLE } from '../../src/jobs/bull-shared.ts';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
-import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
-import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
-import { listenToWorkers, pidOf, ServiceHost, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './bull-helpers.ts';
-import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
+import { QUEUE_UNAVAILABLE } from '../../../../src/jobs/queue/redis/shared.ts';
+import { createJobService } from '../../../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
+import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../../../src/jobs/types.ts';
+import { startRedis, type TestRedis } from '../../../../scripts/lib/redis-server.ts';
+import { listenToWorkers, pidOf, ServiceHost, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './helpers.ts';
+import { makePng, owner, recordEvents, tempDir, weightsFile } from '../../helpers.ts';
 
 let redis: TestRedis;
 let tmp: ReturnType<typeof tempDir>;
@@ -48,7 +49,7 @@ afterAll(async () => {
 });
 
 it('a worker killed with SIGKILL mid-job: another worker resumes from the checkpoint, one result', async () => {
-  const svc: LocalJobService = createJobService({ dataDir: `${tmp.dir}/a`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  const svc: JobCoordinator = createJobService({ dataDir: `${tmp.dir}/a`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
   const rec = recordEvents(svc);
   await svc.start();
   try {
@@ -83,7 +84,7 @@ it('a worker killed with SIGKILL mid-job: another worker resumes from the checkp
 });
 
 it('a worker stopped with SIGTERM mid-job: it checkpoints into Redis and exits 0; another worker goes on from that checkpoint', async () => {
-  const svc: LocalJobService = createJobService({ dataDir: `${tmp.dir}/t`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  const svc: JobCoordinator = createJobService({ dataDir: `${tmp.dir}/t`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
   const rec = recordEvents(svc);
   await svc.start();
   try {
@@ -135,7 +136,7 @@ it('the bot killed mid-job: workers go on, and the restarted bot delivers the re
 });
 
 it('Redis stopped and started again mid-job (AOF): submits are refused meanwhile, the job completes once', async () => {
-  const svc: LocalJobService = createJobService({ dataDir: `${tmp.dir}/c`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  const svc: JobCoordinator = createJobService({ dataDir: `${tmp.dir}/c`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
   const rec = recordEvents(svc);
   await svc.start();
   try {
@@ -171,7 +172,7 @@ it('Redis stopped and started again mid-job (AOF): submits are refused meanwhile
 });
 
 it('a sheet whose worker is killed in its second run goes on after its finished runs on another worker', async () => {
-  const svc: LocalJobService = createJobService({ dataDir: `${tmp.dir}/s`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+  const svc: JobCoordinator = createJobService({ dataDir: `${tmp.dir}/s`, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
   const rec = recordEvents(svc);
   await svc.start();
   try {

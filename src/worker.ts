@@ -2,15 +2,16 @@
 // (STYLIZE_REDIS_URL), starts STYLIZE_WORKERS engine processes (default 1) with the weights loaded
 // once each, and takes jobs as its engines free up. No chat tokens: results go back through Redis.
 import dotenv from 'dotenv';
-import { fileURLToPath } from 'node:url';
-import { resolveWeightsForProcess } from '../engine/weights/resolve.ts';
-import { logger } from '../log.ts';
-import { queueTimingFromEnv } from './bull-shared.ts';
-import { BullWorkerPool } from './bull-worker-pool.ts';
-import { redactRedisUrl } from './redis-url.ts';
-import { opsAddressFromEnv, startOpsServer, type OpsServer } from '../ops/ops-server.ts';
-import { StylizeMetrics } from '../ops/metrics.ts';
-import { engineThreadsFor, shutdownGraceFromEnv } from './service.ts';
+import { resolveWeightsForProcess } from './engine/weights/resolve.ts';
+import { ENGINE_CHILD_ENTRY } from './jobs/engine-process/parent-handle.ts';
+import { engineThreadsFor } from './jobs/queue/create-queue.ts';
+import { redactRedisUrl } from './jobs/queue/redis/redis-url.ts';
+import { queueTimingFromEnv } from './jobs/queue/redis/shared.ts';
+import { RedisWorkerPool } from './jobs/queue/redis/worker-pool.ts';
+import { shutdownGraceFromEnv } from './jobs/service-config.ts';
+import { logger } from './log.ts';
+import { opsAddressFromEnv, startOpsServer, type OpsServer } from './ops/ops-server.ts';
+import { StylizeMetrics } from './ops/metrics.ts';
 
 function fail(message: string): never {
   process.stderr.write(`stylize worker: ${message}\n`);
@@ -43,11 +44,11 @@ async function main(): Promise<void> {
   }
 
   const metrics = new StylizeMetrics();
-  const pool = new BullWorkerPool({
+  const pool = new RedisWorkerPool({
     redisUrl,
     workers,
     timing,
-    entry: fileURLToPath(new URL('./worker.ts', import.meta.url)),
+    entry: ENGINE_CHILD_ENTRY,
     weightsPath,
     backend: env.STYLIZE_BACKEND?.trim() || undefined,
     engineThreads: engineThreadsFor(workers),

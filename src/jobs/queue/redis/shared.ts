@@ -1,4 +1,4 @@
-// What the bot (bull-queue.ts) and the workers (bull-worker-pool.ts) agree on: the BullMQ queue,
+// What the bot (redis-queue.ts) and the workers (worker-pool.ts) agree on: the BullMQ queue,
 // the Redis keys beside it, the messages on the events channel, and how connections are made.
 //
 // BullMQ carries the jobs (waiting order by priority, the lock of a running job, the stalled-job
@@ -10,10 +10,10 @@
 //   - progress and previews, published on one channel: they are worth nothing once stale, so
 //     pub/sub (lost while the bot is down) is enough; results are not sent this way.
 import { Redis, type RedisOptions } from 'ioredis';
-import type { Progress } from '../engine/types.ts';
-import { logger } from '../log.ts';
-import type { ResumedAt } from './queue-backend.ts';
-import { envNumber } from '../chat/env.ts';
+import type { Progress } from '../../../engine/types.ts';
+import { logger } from '../../../log.ts';
+import type { ResumedAt } from '../queue-backend.ts';
+import { envNumber } from '../../../env.ts';
 import { redactRedisUrl, redactSecretIn } from './redis-url.ts';
 
 export const QUEUE_NAME = 'jobs';

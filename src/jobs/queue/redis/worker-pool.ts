@@ -1,10 +1,10 @@
 // The engines of one machine pulling from the shared queue: one BullMQ Worker (concurrency 1) per
 // engine process, so an engine that could not start simply has no Worker and takes no jobs.
-// Used by `npm run worker` (worker-main.ts) and by the bot itself when STYLIZE_WORKERS > 0.
+// Used by `npm run worker` (src/worker.ts) and by the bot itself when STYLIZE_WORKERS > 0.
 import os from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { logger } from '../log.ts';
+import { logger } from '../../../log.ts';
 import {
   cancelKey,
   checkpointKey,
@@ -15,14 +15,14 @@ import {
   sheetRunsKey,
   type QueueMessage,
   type QueueTiming,
-} from './bull-shared.ts';
-import { EngineWorker, type EngineWorkerConfig, type StopOptions } from './engine-worker.ts';
-import type { ResumedAt } from './queue-backend.ts';
+} from './shared.ts';
+import { EngineProcess, type EngineProcessConfig, type StopOptions } from '../../engine-process/parent-handle.ts';
+import type { ResumedAt } from '../queue-backend.ts';
 import { redactSecretIn } from './redis-url.ts';
 import { fromWire, toWire } from './wire.ts';
-import type { EngineJob, EngineOutcome, SheetRunDone } from './worker-protocol.ts';
+import { resumeFromCheckpoint, type EngineJob, type EngineOutcome, type SheetRunDone } from '../../engine-process/protocol.ts';
 
-export interface BullWorkerPoolConfig extends EngineWorkerConfig {
+export interface RedisWorkerPoolConfig extends EngineProcessConfig {
   redisUrl: string;
   /** Engine processes on this machine. */
   workers: number;
@@ -42,16 +42,16 @@ function within(ms: number, p: Promise<unknown>): Promise<unknown> {
   return Promise.race([p, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]).finally(() => clearTimeout(timer));
 }
 
-export class BullWorkerPool {
-  private readonly engines: EngineWorker[];
+export class RedisWorkerPool {
+  private readonly engines: EngineProcess[];
   private readonly workers: Worker[] = [];
   private readonly redis: Redis;
   private readonly name = `${os.hostname()}:${process.pid}`;
   private stopping = false;
 
-  constructor(private readonly config: BullWorkerPoolConfig) {
+  constructor(private readonly config: RedisWorkerPoolConfig) {
     if (!Number.isInteger(config.workers) || config.workers < 1) throw new Error(`workers: expected a whole number ≥ 1, got ${config.workers}`);
-    this.engines = Array.from({ length: config.workers }, (_, i) => new EngineWorker(config, i));
+    this.engines = Array.from({ length: config.workers }, (_, i) => new EngineProcess(config, i));
     this.redis = connectRedis(config.redisUrl, 'worker');
   }
 
@@ -101,7 +101,7 @@ export class BullWorkerPool {
     this.redis.disconnect();
   }
 
-  private takeJobs(engine: EngineWorker): Worker {
+  private takeJobs(engine: EngineProcess): Worker {
     const { redisUrl, timing } = this.config;
     const worker = new Worker<BullJobData, unknown>(QUEUE_NAME, (job) => this.process(engine, job), {
       connection: connectRedis(redisUrl, 'worker'),
@@ -125,7 +125,7 @@ export class BullWorkerPool {
     this.redis.publish(EVENTS_CHANNEL, JSON.stringify(msg)).catch(() => undefined);
   }
 
-  private async process(engine: EngineWorker, job: Job<BullJobData>): Promise<unknown> {
+  private async process(engine: EngineProcess, job: Job<BullJobData>): Promise<unknown> {
     const id = String(job.id);
     const attempt = job.attemptsStarted;
     let run = fromWire<EngineJob>(job.data.job);
@@ -179,12 +179,7 @@ export class BullWorkerPool {
     if (!cp.png || !Number.isInteger(iteration) || iteration <= 0 || iteration > job.totalSteps) return undefined;
     return {
       resumed: { iteration, source: cp.source?.toString() === 'checkpoint' ? 'checkpoint' : 'preview' },
-      job: {
-        ...job,
-        options: { ...job.options, init: 'image', steps: job.totalSteps - iteration },
-        initImage: cp.png,
-        iterationOffset: iteration,
-      },
+      job: resumeFromCheckpoint(job, iteration, cp.png),
     };
   }
 

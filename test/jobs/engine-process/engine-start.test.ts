@@ -2,8 +2,8 @@
 // never a hang or a crash of the service.
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { createJobService } from '../../src/jobs/service.ts';
-import { makePng, owner, recordEvents, tempDir } from './helpers.ts';
+import { createJobService } from '../../../src/jobs/create-job-service.ts';
+import { makePng, owner, recordEvents, tempDir } from '../helpers.ts';
 
 const tmp = tempDir('engine-start');
 afterAll(() => tmp.remove());

@@ -2,16 +2,17 @@
 // `npm run worker` processes, random weights, tiny images.
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PREFIX, QUEUE_NAME } from '../../src/jobs/bull-shared.ts';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
-import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
-import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
-import { listenToWorkers, pidOf, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './bull-helpers.ts';
-import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
+import { PREFIX, QUEUE_NAME } from '../../../../src/jobs/queue/redis/shared.ts';
+import { createJobService } from '../../../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../../../src/jobs/job-coordinator.ts';
+import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../../../src/jobs/types.ts';
+import { startRedis, type TestRedis } from '../../../../scripts/lib/redis-server.ts';
+import { listenToWorkers, pidOf, startWorker, TEST_TIMING, workerEnv, type WorkerProcess } from './helpers.ts';
+import { makePng, owner, recordEvents, tempDir, weightsFile } from '../../helpers.ts';
 
 let redis: TestRedis;
 let tmp: ReturnType<typeof tempDir>;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 let rec: ReturnType<typeof recordEvents>;
 let inputs: JobInputs;
 let listener: Awaited<ReturnType<typeof listenToWorkers>>;

@@ -2,14 +2,15 @@
 // VGG weights): events, positions, cancel, re-runs, a killed worker, the time limit, retention.
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createJobService, type LocalJobService } from '../../src/jobs/service.ts';
+import { createJobService } from '../../src/jobs/create-job-service.ts';
+import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { StylizeMetrics } from '../../src/ops/metrics.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 
 let tmp: ReturnType<typeof tempDir>;
 let weights: string;
-let svc: LocalJobService;
+let svc: JobCoordinator;
 let rec: ReturnType<typeof recordEvents>;
 let inputs: JobInputs;
 const metrics = new StylizeMetrics();

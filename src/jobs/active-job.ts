@@ -1,0 +1,57 @@
+// A job the service is tracking (queued or running) and what follows from it alone: its user key
+// for the caps, the copy listeners get, and how the engine's progress reads over the whole job.
+import { randomBytes } from 'node:crypto';
+import type { Progress } from '../engine/types.ts';
+import type { JobEvent, JobOwner, JobRecord } from './types.ts';
+
+export interface ActiveJob {
+  record: JobRecord;
+  seq: number;
+  turn: number;
+  userKey: string;
+  timeoutSec: number;
+  /** Was running when the process stopped. */
+  resume: boolean;
+  lastPosition?: number;
+  /** Iterations done before a resume: added to the engine's numbering. */
+  iterationOffset: number;
+  /** Planned iterations of each scale (one entry unless coarse-to-fine). */
+  scaleSteps: number[];
+  /** Sheets: iterations of all runs (runs × steps), set when the job starts. */
+  sheetSteps?: number;
+  /** What the `resumed` event says (set at recovery). */
+  resumedFrom?: Extract<JobEvent, { type: 'resumed' }>;
+  cancelledBy?: string;
+}
+
+export function userKey(owner: JobOwner): string {
+  return `${owner.platform}:${owner.workspaceId}:${owner.userId}`;
+}
+
+/** A copy of the record that later changes to the job do not reach. */
+export function snapshot(r: JobRecord): JobRecord {
+  const copy: JobRecord = { ...r, owner: { ...r.owner }, options: { ...r.options }, meta: { ...r.meta } };
+  if (r.sheet) copy.sheet = { ...r.sheet };
+  return copy;
+}
+
+export function newJobId(): string {
+  return randomBytes(6).toString('base64url').replace(/[-_]/g, 'x');
+}
+
+/** The engine's progress as chat shows it: one count over the whole job. */
+export function progressEvent(a: ActiveJob, p: Progress): Extract<JobEvent, { type: 'progress' }> {
+  const { losses, elapsedMs, etaMs } = p;
+  // A sheet's engine already counts over all its runs.
+  if (a.sheetSteps !== undefined) return { type: 'progress', iteration: p.iteration, steps: a.sheetSteps, losses, elapsedMs, etaMs };
+  // Coarse-to-fine runs count each scale from 0.
+  const before = p.scale && p.scale > 1 ? a.scaleSteps.slice(0, p.scale - 1).reduce((x, y) => x + y, 0) : 0;
+  return {
+    type: 'progress',
+    iteration: before + p.iteration + a.iterationOffset,
+    steps: a.scaleSteps.length > 0 ? a.scaleSteps.reduce((x, y) => x + y, 0) : a.record.options.steps,
+    losses,
+    elapsedMs,
+    etaMs,
+  };
+}

@@ -1,0 +1,51 @@
+// What an engine runs for a job (an EngineJob), built in one place for both queues: the job's
+// step plan, its images, and where it starts (from the beginning, a checkpoint, a sheet's finished runs).
+import { resumeFromCheckpoint, type EngineJob, type SheetRunDone } from './engine-process/protocol.ts';
+import { jobPlan, previewEvery } from './job-rules.ts';
+import { planSheetRuns, sheetContents } from './sheet-rules.ts';
+import type { JobInputs, JobRecord } from './types.ts';
+
+/** The iterations a job runs: per scale for a stylize job (one entry unless coarse-to-fine), over all runs for a sheet. */
+export interface StepPlan {
+  scaleSteps: number[];
+  sheetSteps?: number;
+}
+
+type PlannedJob = Pick<JobRecord, 'id' | 'options' | 'sheet'>;
+
+/** Throws (with a message for the user) when the job cannot run as it is. A sheet needs its images to count its runs. */
+export function stepPlan(job: PlannedJob, inputs: JobInputs | undefined): StepPlan {
+  if (job.sheet) {
+    const contents = inputs ? sheetContents(inputs) : [];
+    return { scaleSteps: [], sheetSteps: planSheetRuns(job.sheet, contents.length, inputs?.styles.length ?? 0, job.options) * job.options.steps };
+  }
+  return { scaleSteps: jobPlan(job.options).steps };
+}
+
+export function plannedSteps(plan: StepPlan): number {
+  return plan.sheetSteps ?? plan.scaleSteps.reduce((x, y) => x + y, 0);
+}
+
+/** Where a job starts when it is handed to an engine. */
+export interface RunStart {
+  /** A single-scale stylize job resuming on this machine from its checkpoint. */
+  checkpoint?: { iteration: number; png: Buffer };
+  /** A sheet resuming on this machine after the runs it had finished. */
+  sheetRuns?: SheetRunDone[];
+  /** The shared queue: the worker that takes the job resumes from the checkpoint in Redis by itself. */
+  shared?: boolean;
+}
+
+export function buildEngineJob(job: PlannedJob, timeoutSec: number, inputs: JobInputs, plan: StepPlan, start: RunStart = {}): EngineJob {
+  const common = { jobId: job.id, styles: inputs.styles, iterationOffset: 0, totalSteps: plannedSteps(plan), timeoutMs: timeoutSec * 1000 };
+  if (job.sheet) {
+    const sheetJob: EngineJob = { ...common, sheet: job.sheet, contents: sheetContents(inputs), options: { ...job.options, saveEvery: 0 } };
+    if (start.sheetRuns) sheetJob.sheetRuns = start.sheetRuns;
+    return sheetJob;
+  }
+  // Only a single-scale job keeps checkpoints: a coarse-to-fine job's image changes size between scales.
+  const single = plan.scaleSteps.length === 1;
+  const engineJob: EngineJob = { ...common, content: inputs.content, options: { ...job.options, saveEvery: previewEvery(job.options) }, checkpoints: single };
+  if (start.shared) engineJob.resumable = single;
+  return start.checkpoint ? resumeFromCheckpoint(engineJob, start.checkpoint.iteration, start.checkpoint.png) : engineJob;
+}

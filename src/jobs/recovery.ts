@@ -1,0 +1,50 @@
+// What a restarted service picks up from its database: the unfinished jobs (queued ones wait again
+// in their old order, running ones resume first, from where they were) and the completed results
+// that no adapter confirmed posting before the restart.
+import { userKey, type ActiveJob } from './active-job.ts';
+import { jobPlan } from './job-rules.ts';
+import type { JobStore } from './job-store.ts';
+import type { JobEvent, JobRecord } from './types.ts';
+
+export function recoverActiveJobs(store: JobStore): ActiveJob[] {
+  return store.active().map((s) => {
+    const resume = s.record.state === 'running';
+    const record: JobRecord = { ...s.record, state: 'queued' };
+    const a: ActiveJob = { record, seq: s.seq, turn: s.turn, userKey: userKey(s.record.owner), timeoutSec: s.timeoutSec, resume, iterationOffset: 0, scaleSteps: [] };
+    if (resume) a.resumedFrom = resumePoint(store, a.record);
+    return a;
+  });
+}
+
+/** Where a job that was running goes on from, as its `resumed` event tells the user. */
+function resumePoint(store: JobStore, record: JobRecord): Extract<JobEvent, { type: 'resumed' }> {
+  if (record.sheet) {
+    const runsDone = store.sheetRuns(record.id).length;
+    return runsDone > 0 ? { type: 'resumed', runsDone } : { type: 'resumed' };
+  }
+  const cp = store.checkpoint(record.id);
+  if (!cp || cp.iteration <= 0 || !singleScale(record)) return { type: 'resumed' };
+  return { type: 'resumed', from: { iteration: cp.iteration, source: cp.source === 'shutdown' ? 'checkpoint' : 'preview' } };
+}
+
+/** A coarse-to-fine job starts over: its checkpoint is at one of several sizes. */
+function singleScale(record: JobRecord): boolean {
+  try {
+    return jobPlan(record.options).steps.length === 1;
+  } catch {
+    return false;
+  }
+}
+
+/** Completed jobs whose result was never confirmed posted (the bot died in between): their `completed` events again. */
+export function undeliveredResults(store: JobStore): [JobEvent, JobRecord][] {
+  const out: [JobEvent, JobRecord][] = [];
+  for (const s of store.undelivered()) {
+    const result = store.result(s.record.id);
+    if (!result) continue;
+    const event: JobEvent = { type: 'completed', png: result.png, runtimeMs: result.runtimeMs, summary: result.summary };
+    if (result.reportJson) event.report = JSON.parse(result.reportJson) as NonNullable<typeof event.report>;
+    out.push([event, s.record]);
+  }
+  return out;
+}
