@@ -27,16 +27,16 @@ export interface PipelineInput {
   engine: Engine;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  /** Encoded PNG of the current image (original colours applied if set), every options.saveEvery iterations. */
+  /** Encoded PNG of the current image (colors=keep applied), every options.saveEvery iterations. */
   onPreview?: (iteration: number, png: Buffer) => void;
   maxInputPixels?: number;
   /**
    * After each scale of a coarse-to-fine run (once for a single-scale run): the image that scale
-   * ended with, before original colours. The next scale starts from it upsampled.
+   * ended with, before colors=keep is applied. The next scale starts from it upsampled.
    */
   onScaleDone?: (scale: { scale: number; scales: number; image: RGBImage }) => void;
   /**
-   * Time-lapse: the image as it forms (original colours applied), at the initial image, about
+   * Time-lapse: the image as it forms (colors=keep applied), at the initial image, about
    * FRAME_TARGET times spread over the run, and at the end of every scale.
    */
   onFrame?: (frame: Frame) => void;
