@@ -1,18 +1,23 @@
 // The one options schema. CLI flags, Discord slash-command options, the Slack modal and the
 // per-workspace admin defaults are all generated from OPTION_SPECS, so a new option is added once.
 import { z } from 'zod';
+import { parseStyleNames, type StyleRef } from './styles/style-names.ts';
 
 export const MODES = ['transfer', 'texture', 'reconstruct'] as const;
 export const PRESETS = ['seed', 'tutorial', 'gatys'] as const;
 export const INITS = ['noise', 'content', 'style', 'image'] as const;
 export const OPTIMIZERS = ['lbfgs', 'adam'] as const;
 export const POOLINGS = ['max', 'avg'] as const;
+/** style: the painting's colours; keep: the photo's (luminance-only transfer); palette: the style image recoloured to the photo's colour statistics first. */
+export const COLORS = ['style', 'keep', 'palette'] as const;
 
 export type Mode = (typeof MODES)[number];
 export type Preset = (typeof PRESETS)[number];
 export type Init = (typeof INITS)[number];
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export type Pooling = (typeof POOLINGS)[number];
+export type Colors = (typeof COLORS)[number];
+export type { StyleRef } from './styles/style-names.ts';
 
 /** VGG-19 layer names in network order: conv{b}_{k}, relu{b}_{k}, pool{b}. */
 export const VGG_BLOCKS = [2, 2, 4, 4, 4] as const;
@@ -98,6 +103,17 @@ const stepList = z.union([z.string(), z.array(z.number())]).transform((v, ctx) =
 const bool = z.union([z.boolean(), z.enum(['true', 'false', 'yes', 'no', 'on', 'off', '1', '0'])]).transform((v) =>
   typeof v === 'boolean' ? v : ['true', 'yes', 'on', '1'].includes(v),
 );
+/** Names of library styles with blend weights, through the one style-name parser. */
+const styleNames = z.union([z.string(), z.array(z.unknown())]).transform((v, ctx) => {
+  try {
+    return parseStyleNames(v);
+  } catch (e) {
+    // The parser's messages already say what was wrong with which name.
+    ctx.addIssue({ code: 'custom', message: (e as Error).message, params: { verbatim: true } });
+    return z.NEVER;
+  }
+});
+
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
@@ -117,6 +133,11 @@ export interface OptionSpec {
   max?: number;
   /** Server admins may store a default for it. */
   admin: boolean;
+  /**
+   * An old name kept working: accepted wherever options are (flag, chat word, stored admin default)
+   * and folded into this option by parseOptionsInput. Forms should offer the option, not the alias.
+   */
+  aliasOf?: keyof StyleOptions;
   schema: z.ZodType;
 }
 
@@ -164,8 +185,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'style image size relative to --size' },
   { key: 'styleBlend', flag: 'style-blend', kind: 'numbers', admin: false, schema: numberList,
     description: 'comma-separated blend weights of the style images (normalised to sum 1)' },
-  { key: 'originalColors', flag: 'original-colors', chat: 'original_colors', kind: 'boolean', admin: true, schema: bool,
-    description: "keep the content image's colours (luminance-only transfer)" },
+  { key: 'colors', flag: 'colors', chat: 'colors', kind: 'enum', choices: COLORS, admin: true, schema: z.enum(COLORS),
+    description: "style: the painting's colours; keep: the photo's exactly (luminance-only transfer); palette: the painting recoloured to the photo's palette first" },
+  { key: 'originalColors', flag: 'original-colors', chat: 'original_colors', kind: 'boolean', admin: true, schema: bool, aliasOf: 'colors',
+    description: 'the old name of colors keep (false: colors style)' },
+  { key: 'styleName', flag: 'style-name', chat: 'style_name', kind: 'string', admin: false, schema: styleNames,
+    description: 'styles from the library by name, blended by weight: starry-night, or "starry-night:3 scream:1"; with a style image too, the image is one more style in the blend' },
   { key: 'pooling', flag: 'pooling', kind: 'enum', choices: POOLINGS, admin: true, schema: z.enum(POOLINGS),
     description: 'max or avg pooling' },
   { key: 'seed', flag: 'seed', chat: 'seed', kind: 'int', min: 0, max: 2 ** 31 - 1, admin: false, schema: int(0, 2 ** 31 - 1),
@@ -202,7 +227,14 @@ export interface StyleOptions {
   styleScale: number;
   /** Blend weights of the style images; undefined = equal. */
   styleBlend?: number[];
-  originalColors: boolean;
+  /** Library styles by name and weight. Surfaces turn them into style images (after any attached ones) and styleBlend; the engine never reads this. */
+  styleName?: StyleRef[];
+  colors: Colors;
+  /**
+   * @deprecated input only: the old boolean (true = colors 'keep'). parseOptionsInput folds it into
+   * colors, so resolved options never hold it; read colors (or colorsOf, for options stored before).
+   */
+  originalColors?: boolean;
   pooling: Pooling;
   seed: number;
   printEvery: number;
@@ -247,7 +279,7 @@ export const BASE_DEFAULTS: Omit<StyleOptions, keyof PresetValues> = {
   lr: 0.02,
   lbfgsHistory: 100,
   styleScale: 1,
-  originalColors: false,
+  colors: 'style',
   pooling: 'max',
   seed: 0,
   printEvery: 50,
@@ -276,13 +308,37 @@ export function parseOption<K extends keyof StyleOptions>(key: K, value: unknown
   const spec = optionSpec(key);
   const r = spec.schema.safeParse(value);
   if (!r.success) {
-    const detail = r.error.issues[0]?.code === 'custom' ? r.error.issues[0].message : describe(spec);
+    const issue = r.error.issues[0];
+    if (issue?.code === 'custom' && (issue.params as { verbatim?: boolean } | undefined)?.verbatim) throw new OptionsError(`${spec.flag}: ${issue.message}`);
+    const detail = issue?.code === 'custom' ? issue.message : describe(spec);
     throw new OptionsError(`${spec.flag}: got ${JSON.stringify(value)}, expected ${detail}`);
   }
   return r.data as StyleOptions[K];
 }
 
-/** Validates every present field of an input; unknown keys are refused. */
+/**
+ * originalColors → colors, within one layer of options (the user's, or an admin's defaults). Both
+ * given and disagreeing is refused rather than guessed: true means keep, false means not keep.
+ */
+function foldColorsAlias(out: Partial<StyleOptions>): void {
+  const legacy = out.originalColors;
+  if (legacy === undefined) return;
+  delete out.originalColors;
+  if (out.colors === undefined) {
+    out.colors = legacy ? 'keep' : 'style';
+    return;
+  }
+  if (legacy !== (out.colors === 'keep')) {
+    throw new OptionsError(`original-colors: it is the old name of colors keep, and ${legacy} disagrees with colors ${out.colors}; give colors only`);
+  }
+}
+
+/** The colour mode of resolved options, also of options stored before colors existed (originalColors: true). */
+export function colorsOf(o: Pick<StyleOptions, 'colors' | 'originalColors'>): Colors {
+  return o.colors ?? (o.originalColors ? 'keep' : 'style');
+}
+
+/** Validates every present field of an input; unknown keys are refused; old names (aliases) are folded into the options they name. */
 export function parseOptionsInput(input: OptionsInput): Partial<StyleOptions> {
   const out: Partial<StyleOptions> = {};
   for (const [key, value] of Object.entries(input)) {
@@ -290,6 +346,7 @@ export function parseOptionsInput(input: OptionsInput): Partial<StyleOptions> {
     if (!SPEC_BY_KEY.has(key as keyof StyleOptions)) throw new OptionsError(`unknown option "${key}"`);
     (out as Record<string, unknown>)[key] = parseOption(key as keyof StyleOptions, value);
   }
+  foldColorsAlias(out);
   return out;
 }
 

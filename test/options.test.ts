@@ -6,8 +6,12 @@ import {
   PRESET_VALUES,
   VGG_LAYER_NAMES,
   canonicalLayer,
+  colorsOf,
+  optionSpec,
   parseOption,
+  parseOptionsInput,
   resolveOptions,
+  type StyleOptions,
 } from '../src/options.ts';
 import { parseOptionWords } from '../src/chat/chat-options.ts';
 import { findOptionSpec } from '../src/option-names.ts';
@@ -101,6 +105,80 @@ describe('resolveOptions', () => {
       expect(s.flag).toMatch(/^[a-z][a-z-]*$/);
       expect(s.description.length).toBeGreaterThan(5);
     }
+  });
+});
+
+describe('colors and its old name original_colors', () => {
+  it('defaults to the painting\'s colours and takes keep and palette', () => {
+    expect(resolveOptions().colors).toBe('style');
+    expect(resolveOptions({ colors: 'keep' }).colors).toBe('keep');
+    expect(resolveOptions({ colors: 'palette' }).colors).toBe('palette');
+    expect(() => resolveOptions({ colors: 'sepia' })).toThrow(new OptionsError('colors: got "sepia", expected one of style, keep, palette'));
+  });
+
+  it('folds originalColors into colors in each layer; resolved options never hold it', () => {
+    expect(resolveOptions({ originalColors: 'yes' })).toMatchObject({ colors: 'keep' });
+    expect(resolveOptions({ originalColors: true })).not.toHaveProperty('originalColors');
+    expect(resolveOptions({ originalColors: false }).colors).toBe('style');
+    expect(parseOptionsInput({ originalColors: 'on' })).toEqual({ colors: 'keep' });
+    // An admin default stored under the old name still applies, and the user's colors still wins.
+    expect(resolveOptions({}, { originalColors: true }).colors).toBe('keep');
+    expect(resolveOptions({ colors: 'palette' }, { originalColors: true }).colors).toBe('palette');
+    expect(resolveOptions({ originalColors: false }, { colors: 'palette' }).colors).toBe('style');
+  });
+
+  it('accepts both names when they agree and refuses them when they do not', () => {
+    expect(resolveOptions({ colors: 'keep', originalColors: true }).colors).toBe('keep');
+    expect(resolveOptions({ colors: 'palette', originalColors: false }).colors).toBe('palette');
+    expect(() => resolveOptions({ colors: 'palette', originalColors: true })).toThrow(
+      new OptionsError('original-colors: it is the old name of colors keep, and true disagrees with colors palette; give colors only'),
+    );
+    expect(() => resolveOptions({ colors: 'keep', originalColors: false })).toThrow(/false disagrees with colors keep/);
+  });
+
+  it('reads the colour mode of options stored before colors existed', () => {
+    const stored = { ...resolveOptions(), originalColors: true } as Partial<StyleOptions>;
+    delete stored.colors;
+    expect(colorsOf(stored as StyleOptions)).toBe('keep');
+    expect(colorsOf({ ...stored, originalColors: false } as StyleOptions)).toBe('style');
+    expect(colorsOf(resolveOptions({ colors: 'palette' }))).toBe('palette');
+  });
+
+  it('marks original-colors as an alias of colors, so forms can offer colors alone', () => {
+    expect(optionSpec('originalColors').aliasOf).toBe('colors');
+    expect(OPTION_SPECS.filter((s) => s.aliasOf).map((s) => s.key)).toEqual(['originalColors']);
+    expect(optionSpec('colors')).toMatchObject({ flag: 'colors', chat: 'colors', kind: 'enum', admin: true });
+  });
+});
+
+describe('style_name', () => {
+  it('parses names and weights through the one style-name parser', () => {
+    expect(resolveOptions({ styleName: 'starry-night:3 scream' }).styleName).toEqual([
+      { name: 'starry-night', weight: 3 },
+      { name: 'scream', weight: 1 },
+    ]);
+    expect(parseOption('styleName', [{ name: 'scream', weight: 2 }])).toEqual([{ name: 'scream', weight: 2 }]);
+    expect(resolveOptions().styleName).toBeUndefined();
+    expect(optionSpec('styleName')).toMatchObject({ flag: 'style-name', chat: 'style_name', admin: false });
+  });
+
+  it("gives the parser's message after the option name", () => {
+    expect(() => parseOption('styleName', 'Scream')).toThrow(/^style-name: style name "Scream" is not valid: .*\(did you mean "scream"\?\)$/);
+    expect(() => resolveOptions({ styleName: 'scream scream' })).toThrow(
+      new OptionsError('style-name: style "scream" is named twice: give it once, with the weight you want (scream:2)'),
+    );
+  });
+
+  it('is read from chat words too', () => {
+    expect(parseOptionWords('style_name=starry-night:3,scream:1 steps=5')).toEqual({
+      styleName: [
+        { name: 'starry-night', weight: 3 },
+        { name: 'scream', weight: 1 },
+      ],
+      steps: 5,
+    });
+    expect(parseOptionWords('original_colors=yes')).toEqual({ originalColors: true });
+    expect(parseOptionWords('colors=palette')).toEqual({ colors: 'palette' });
   });
 });
 

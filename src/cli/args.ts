@@ -5,6 +5,8 @@ import { extname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { BACKENDS, type BackendChoice } from '../engine/backend-names.ts';
 import { OPTION_SPECS, OptionsError, parseOption, resolveOptions, type OptionsInput, type StyleOptions } from '../options.ts';
+import { BUILTIN_STYLE_NAMES, findBuiltinStyle } from '../styles/builtin.ts';
+import { blendWeights, unknownStyleMessage } from '../styles/library.ts';
 import { UsageError, oneLine } from './errors.ts';
 import { DEFAULT_OUTPUT, IO_FLAGS } from './io-flags.ts';
 import { OUTPUT_EXTENSIONS } from './output.ts';
@@ -13,6 +15,7 @@ import { closestFlag } from './suggest.ts';
 export interface RunArgs {
   command: 'run';
   content?: string;
+  /** The --style files, then the files of the built-in styles named by --style-name. */
   styles: string[];
   output: string;
   initImage?: string;
@@ -153,17 +156,37 @@ function checkInputsForMode(a: RunArgs): void {
   const hasStyle = a.styles.length > 0;
   if (mode === 'transfer' && (!hasContent || !hasStyle)) {
     const missing = [hasContent ? '' : '--content', hasStyle ? '' : '--style'].filter(Boolean).join(' and ');
-    throw new UsageError(`transfer mode needs --content and --style (missing ${missing})`);
+    throw new UsageError(`transfer mode needs --content and --style or --style-name (missing ${missing})`);
   }
-  if (mode === 'texture' && !hasStyle) throw new UsageError('--mode texture needs --style');
+  if (mode === 'texture' && !hasStyle) throw new UsageError('--mode texture needs --style or --style-name');
   if (mode === 'reconstruct' && !hasContent) throw new UsageError('--mode reconstruct needs --content');
   if (init === 'content' && !hasContent) throw new UsageError('--init content needs --content');
-  if (init === 'style' && !hasStyle) throw new UsageError('--init style needs --style');
+  if (init === 'style' && !hasStyle) throw new UsageError('--init style needs --style or --style-name');
   if (init === 'image' && a.initImage === undefined) throw new UsageError('--init image needs --init-image FILE');
-  const blend = a.options.styleBlend;
-  if (blend && blend.length !== a.styles.length) {
-    throw new UsageError(`--style-blend has ${blend.length} weight${blend.length === 1 ? '' : 's'} for ${a.styles.length} style image${a.styles.length === 1 ? '' : 's'}`);
+}
+
+/**
+ * --style-name: built-in styles only (saved styles are a chat feature), appended after the --style
+ * files; the blend is the files' --style-blend weights (1 each by default) then the names' weights.
+ */
+function withNamedStyles(files: string[], options: StyleOptions): string[] {
+  const refs = options.styleName ?? [];
+  const blend = options.styleBlend;
+  if (blend && blend.length !== files.length) {
+    const weights = `${blend.length} weight${blend.length === 1 ? '' : 's'}`;
+    const images = `${files.length} style image${files.length === 1 ? '' : 's'}`;
+    throw new UsageError(
+      `--style-blend has ${weights} for ${images}${refs.length ? '; weigh the --style-name styles in the name, e.g. --style-name "starry-night:3 scream:1"' : ''}`,
+    );
   }
+  if (refs.length === 0) return files;
+  const named = refs.map((r) => {
+    const style = findBuiltinStyle(r.name);
+    if (!style) throw new UsageError(`--style-name: ${unknownStyleMessage(r.name, BUILTIN_STYLE_NAMES, 'built-in style')} (the CLI has the built-ins only)`);
+    return style.file;
+  });
+  options.styleBlend = blendWeights(files.length, refs, blend);
+  return [...files, ...named];
 }
 
 /** --timelapse, --plot and --compare: the format follows the extension, as for --output. */
@@ -219,6 +242,11 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
       continue;
     }
     (input as Record<string, unknown>)[spec.key] = optionValue(spec.key, raw);
+    // An old name and the option it names are one setting: the later flag wins, as for any flag.
+    for (const other of OPTION_SPECS) {
+      if (other.aliasOf === spec.key) delete input[other.key];
+      if (spec.aliasOf !== undefined && other.key === spec.aliasOf) delete input[other.key];
+    }
   }
 
   const initImage = values['init-image'] as string | undefined;
@@ -251,7 +279,7 @@ export function parseCliArgs(argv: readonly string[]): CliArgs {
   const run: RunArgs = {
     command: 'run',
     content: values.content as string | undefined,
-    styles: splitStyles((values.style as string[] | undefined) ?? []),
+    styles: withNamedStyles(splitStyles((values.style as string[] | undefined) ?? []), options),
     output,
     initImage,
     weights: values.weights as string | undefined,

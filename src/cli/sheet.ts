@@ -51,6 +51,7 @@ const REFUSED: Record<string, string> = {
   mode: 'each sheet sets the mode of its runs',
   'init-image': 'sheets start from noise or from their inputs',
   'style-blend': 'each run of a sheet uses one style image',
+  'style-name': 'sheets take their style images as --style FILE (the built-ins are files in src/styles/builtin/)',
   'save-every': 'sheets save no previews',
   'log-json': 'the sheet writes its numbers to <output>.json',
   timelapse: 'sheets keep no frames; make a time-lapse of a single run',

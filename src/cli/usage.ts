@@ -1,5 +1,6 @@
 // --help text, generated from the same OPTION_SPECS that define the flags, so it cannot drift.
 import { BASE_DEFAULTS, OPTION_SPECS, PRESETS, PRESET_VALUES, resolveOptions, type OptionSpec, type StyleOptions } from '../options.ts';
+import { BUILTIN_STYLE_NAMES } from '../styles/builtin.ts';
 import { IO_FLAGS, type IoFlag } from './io-flags.ts';
 import { SUBCOMMANDS } from './subcommands.ts';
 
@@ -47,6 +48,7 @@ const PLACEHOLDERS: Partial<Record<keyof StyleOptions, string>> = {
   steps: ' N[,N…]',
   scales: ' PX[,PX…]',
   scaleSteps: ' N[,N…]',
+  styleName: ' "NAME[:W] …"',
 };
 
 function placeholder(spec: OptionSpec): string {
@@ -89,6 +91,8 @@ const UNSET_TEXT: Partial<Record<keyof StyleOptions, string>> = {
   scales: 'one scale',
   multires: 'off',
   scaleSteps: '--steps at each scale',
+  styleName: 'none',
+  originalColors: 'false',
 };
 
 function rangeText(spec: OptionSpec): string {
@@ -118,6 +122,7 @@ export function usageText(): string {
   const subcommands = Object.entries(SUBCOMMANDS);
   const parts = [
     'Usage: stylize --content FILE --style FILE [--style FILE…] [options]',
+    '       stylize --content FILE --style-name NAME[:W]… [--style FILE…] [options]',
     '       stylize --mode texture --style FILE [options]',
     '       stylize --mode reconstruct --content FILE [options]',
     ...subcommands.map(([name]) => `       stylize ${name} … (see stylize ${name} --help)`),
@@ -139,6 +144,8 @@ export function usageText(): string {
         'or conv_1…conv_16 (the N-th conv).',
       WIDTH,
     ),
+    '',
+    ...wrap(`Built-in styles for --style-name: ${BUILTIN_STYLE_NAMES.join(', ')}.`, WIDTH),
   ];
   if (subcommands.length > 0) {
     parts.push('', 'Commands:', ...subcommands.map(([name, s]) => row(name, s.summary)));
@@ -148,6 +155,7 @@ export function usageText(): string {
     'Examples:',
     '  stylize --content photo.jpg --style starry_night.jpg -o out.png',
     '  stylize --content photo.jpg --style a.jpg,b.jpg --style-blend 3,1 --size 384 --steps 200',
+    '  stylize --content photo.jpg --style-name "starry-night:3 scream:1" --colors palette',
     '  stylize --mode texture --style starry_night.jpg --optimizer adam --lr 0.02 --save-every 50',
     '  stylize --content photo.jpg --style starry_night.jpg --size 768 --multires 3 --steps 300,150,75',
   );

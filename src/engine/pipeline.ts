@@ -1,15 +1,17 @@
 // Files/buffers in, finished PNG out: checks what the mode needs, decodes every input at the size the
-// optimisation uses, runs stylize, restores the content's colours if asked, encodes. Shared by the
+// optimisation uses (recolouring the styles to the content's palette for colors=palette), runs
+// stylize, restores the content's colours for colors=keep, encodes. Shared by the
 // CLI and the job worker process. A coarse-to-fine run (options.scales, multires, multiresAbove)
 // repeats decode + stylize at each scale, starting each from the previous result upsampled.
 import { logger } from '../log.ts';
-import type { StyleOptions } from '../options.ts';
+import { colorsOf, type StyleOptions } from '../options.ts';
 import { keepOriginalColors } from './colors.ts';
 import { decodeImage, encodePng, fitLongSide, ImageError, imageSize, resizeImage } from './image.ts';
 import { initialImage } from './init-image.ts';
 import { frameInterval, type Frame } from './visuals/frames.ts';
 import type { DecodeOptions } from './image.ts';
 import { checkMemory, type Footprint, type Size } from './memory-estimate.ts';
+import { matchColorStatistics } from './palette.ts';
 import { coarseToFineEtaMs, planScales, type ScalePlan } from './multires.ts';
 import { minimumSide } from './objective-plan.ts';
 import { stylize } from './stylize.ts';
@@ -25,16 +27,16 @@ export interface PipelineInput {
   engine: Engine;
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
-  /** Encoded PNG of the current image (original colours applied if set), every options.saveEvery iterations. */
+  /** Encoded PNG of the current image (colors=keep applied), every options.saveEvery iterations. */
   onPreview?: (iteration: number, png: Buffer) => void;
   maxInputPixels?: number;
   /**
    * After each scale of a coarse-to-fine run (once for a single-scale run): the image that scale
-   * ended with, before original colours. The next scale starts from it upsampled.
+   * ended with, before colors=keep is applied. The next scale starts from it upsampled.
    */
   onScaleDone?: (scale: { scale: number; scales: number; image: RGBImage }) => void;
   /**
-   * Time-lapse: the image as it forms (original colours applied), at the initial image, about
+   * Time-lapse: the image as it forms (colors=keep applied), at the initial image, about
    * FRAME_TARGET times spread over the run, and at the end of every scale.
    */
   onFrame?: (frame: Frame) => void;
@@ -175,7 +177,9 @@ async function decodeScale(input: PipelineInput, need: Needs, h: InputSizes, sid
     }
   }
   const outputSize = content ? { width: content.width, height: content.height } : footprintAt(o, h, side).output;
-  return { content, styles, outputSize };
+  // Recoloured at every scale from that scale's content, so the statistics match what the run sees.
+  const recoloured = colorsOf(o) === 'palette' && o.mode === 'transfer' && content ? styles.map((s) => matchColorStatistics(s, content)) : styles;
+  return { content, styles: recoloured, outputSize };
 }
 
 /** Milliseconds per iteration as stylize estimates it: the first alone, then the mean of the later ones. */
@@ -238,7 +242,7 @@ export async function runPipeline(input: PipelineInput): Promise<PipelineResult>
       );
 
       const recolor =
-        o.originalColors && o.mode === 'transfer' && content ? (img: RGBImage) => keepOriginalColors(img, content) : (img: RGBImage) => img;
+        colorsOf(o) === 'keep' && o.mode === 'transfer' && content ? (img: RGBImage) => keepOriginalColors(img, content) : (img: RGBImage) => img;
       const deliver = input.onPreview;
       // Iterations restart at each scale; previews are numbered across the run so none overwrites another.
       const offset = iterations;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseCliArgs, type RunArgs } from '../../src/cli/args.ts';
 import { UsageError } from '../../src/cli/errors.ts';
 import { OPTION_SPECS, PRESET_VALUES, parseOption, resolveOptions, type OptionSpec } from '../../src/options.ts';
+import { BUILTIN_STYLES } from '../../src/styles/builtin.ts';
 
 const BASE = ['--content', 'c.jpg', '--style', 's.jpg'];
 
@@ -26,6 +27,7 @@ function usageError(...argv: string[]): string {
 
 /** A valid value for a spec that differs from its default where possible. */
 function sampleValue(spec: OptionSpec): string | undefined {
+  if (spec.key === 'styleName') return 'scream:2';
   switch (spec.kind) {
     case 'enum':
       return spec.choices!.at(-1)!;
@@ -52,7 +54,9 @@ describe('parseCliArgs: option flags from OPTION_SPECS', () => {
     if (spec.key === 'init') argv.splice(argv.indexOf('--init-image'), 2, ...(value === 'image' ? ['--init-image', 'i.png'] : []));
     const r = run(...argv);
     const expected = value === undefined ? true : parseOption(spec.key, value);
-    expect(r.options[spec.key]).toEqual(expected);
+    // An old name (--original-colors) sets the option it names, never itself.
+    if (spec.aliasOf) expect(r.options).not.toHaveProperty(spec.key);
+    expect(r.options[spec.aliasOf ?? spec.key]).toEqual(spec.key === 'originalColors' ? 'keep' : expected);
   });
 
   it('defaults to the gatys preset, transfer mode, out.png', () => {
@@ -87,14 +91,78 @@ describe('parseCliArgs: option flags from OPTION_SPECS', () => {
     expect(run(...BASE, '--steps', '5', '--steps=9').options.steps).toBe(9);
   });
 
-  it('accepts --original-colors, --original-colors=false/true and --no-original-colors, last one wins', () => {
-    expect(run(...BASE).options.originalColors).toBe(false);
-    expect(run(...BASE, '--original-colors').options.originalColors).toBe(true);
-    expect(run(...BASE, '--original-colors=false').options.originalColors).toBe(false);
-    expect(run(...BASE, '--original-colors=TRUE').options.originalColors).toBe(true);
-    expect(run(...BASE, '--original-colors', '--original-colors=no').options.originalColors).toBe(false);
-    expect(run(...BASE, '--no-original-colors', '--original-colors').options.originalColors).toBe(true);
-    expect(run(...BASE, '--original-colors', '--no-original-colors').options.originalColors).toBe(false);
+  it('accepts --original-colors, --original-colors=false/true and --no-original-colors as the old name of --colors keep/style, last one wins', () => {
+    const colors = (...argv: string[]) => run(...BASE, ...argv).options.colors;
+    expect(colors()).toBe('style');
+    expect(colors('--original-colors')).toBe('keep');
+    expect(colors('--original-colors=false')).toBe('style');
+    expect(colors('--original-colors=TRUE')).toBe('keep');
+    expect(colors('--original-colors', '--original-colors=no')).toBe('style');
+    expect(colors('--no-original-colors', '--original-colors')).toBe('keep');
+    expect(colors('--original-colors', '--no-original-colors')).toBe('style');
+    expect(run(...BASE, '--original-colors').options).not.toHaveProperty('originalColors');
+  });
+
+  it('takes --colors and --original-colors as one setting: the later flag wins', () => {
+    const colors = (...argv: string[]) => run(...BASE, ...argv).options.colors;
+    expect(colors('--colors', 'palette')).toBe('palette');
+    expect(colors('--colors', 'keep')).toBe('keep');
+    expect(colors('--original-colors', '--colors', 'palette')).toBe('palette');
+    expect(colors('--colors', 'palette', '--original-colors')).toBe('keep');
+    expect(colors('--colors=palette', '--no-original-colors')).toBe('style');
+    expect(usageError(...BASE, '--colors', 'sepia')).toBe('--colors: got "sepia", expected one of style, keep, palette');
+  });
+});
+
+describe('parseCliArgs: built-in styles by name', () => {
+  const builtin = (name: string) => BUILTIN_STYLES.find((s) => s.name === name)!.file;
+
+  it('adds the named built-ins after the --style files, with the weights of the blend', () => {
+    const r = run('--content', 'c.jpg', '--style-name', 'starry-night:3 scream');
+    expect(r.styles).toEqual([builtin('starry-night'), builtin('scream')]);
+    expect(r.options.styleName).toEqual([{ name: 'starry-night', weight: 3 }, { name: 'scream', weight: 1 }]);
+    expect(r.options.styleBlend).toEqual([3, 1]);
+  });
+
+  it('blends an attached --style file (weight 1, or its --style-blend weight) with the names', () => {
+    const r = run(...BASE, '--style-name', 'shipwreck:2,woman-with-hat:0.5');
+    expect(r.styles).toEqual(['s.jpg', builtin('shipwreck'), builtin('woman-with-hat')]);
+    expect(r.options.styleBlend).toEqual([1, 2, 0.5]);
+    const weighted = run('--content', 'c.jpg', '--style', 'a.jpg,b.jpg', '--style-blend', '4,0', '--style-name', 'scream');
+    expect(weighted.styles).toEqual(['a.jpg', 'b.jpg', builtin('scream')]);
+    expect(weighted.options.styleBlend).toEqual([4, 0, 1]);
+  });
+
+  it('leaves runs without names as they were', () => {
+    const r = run(...BASE);
+    expect(r.styles).toEqual(['s.jpg']);
+    expect(r.options.styleBlend).toBeUndefined();
+    expect(r.options.styleName).toBeUndefined();
+  });
+
+  it('lets a named style stand in for --style in texture mode and for --init style', () => {
+    expect(run('--mode', 'texture', '--style-name', 'scream').styles).toEqual([builtin('scream')]);
+    expect(run('--mode', 'reconstruct', '--content', 'c.jpg', '--init', 'style', '--style-name', 'scream').options.init).toBe('style');
+  });
+
+  it('refuses an unknown name listing the built-ins, and a badly written one saying the rule', () => {
+    expect(usageError('--content', 'c.jpg', '--style-name', 'screem')).toBe(
+      '--style-name: no built-in style "screem" (did you mean "scream"?); available: starry-night, scream, shipwreck, woman-with-hat (the CLI has the built-ins only)',
+    );
+    expect(usageError('--content', 'c.jpg', '--style-name', 'mona-lisa')).toBe(
+      '--style-name: no built-in style "mona-lisa"; available: starry-night, scream, shipwreck, woman-with-hat (the CLI has the built-ins only)',
+    );
+    expect(usageError('--content', 'c.jpg', '--style-name', 'Starry-Night')).toMatch(
+      /^--style-name: style name "Starry-Night" is not valid: use lower-case letters, digits and "-" .*\(did you mean "starry-night"\?\)$/,
+    );
+    expect(usageError('--content', 'c.jpg', '--style-name', 'scream:lots')).toBe('--style-name: style "scream": weight "lots" must be a number from 0 to 1000, as in scream:2');
+    expect(usageError('--content', 'c.jpg', '--style-name', 'scream:0')).toBe('--style-name: the style weights must not all be 0');
+  });
+
+  it('keeps --style-blend for the --style files and says where the names\' weights go', () => {
+    expect(usageError(...BASE, '--style-blend', '1,2', '--style-name', 'scream')).toBe(
+      '--style-blend has 2 weights for 1 style image; weigh the --style-name styles in the name, e.g. --style-name "starry-night:3 scream:1"',
+    );
   });
 });
 
@@ -164,13 +232,13 @@ describe('parseCliArgs: bad input is one exact line', () => {
   });
 
   it.each([
-    [[], 'transfer mode needs --content and --style (missing --content and --style)'],
-    [['--content', 'c'], 'transfer mode needs --content and --style (missing --style)'],
-    [['--style', 's'], 'transfer mode needs --content and --style (missing --content)'],
-    [['--mode', 'texture', '--content', 'c'], '--mode texture needs --style'],
+    [[], 'transfer mode needs --content and --style or --style-name (missing --content and --style)'],
+    [['--content', 'c'], 'transfer mode needs --content and --style or --style-name (missing --style)'],
+    [['--style', 's'], 'transfer mode needs --content and --style or --style-name (missing --content)'],
+    [['--mode', 'texture', '--content', 'c'], '--mode texture needs --style or --style-name'],
     [['--mode', 'reconstruct', '--style', 's'], '--mode reconstruct needs --content'],
     [['--mode', 'texture', '--style', 's', '--init', 'content'], '--init content needs --content'],
-    [['--mode', 'reconstruct', '--content', 'c', '--init', 'style'], '--init style needs --style'],
+    [['--mode', 'reconstruct', '--content', 'c', '--init', 'style'], '--init style needs --style or --style-name'],
     [[...BASE, '--init', 'image'], '--init image needs --init-image FILE'],
     [[...BASE, '--init-image', 'i.png', '--init', 'noise'], '--init-image is only used with --init image (got --init noise)'],
     [[...BASE, '--style-blend', '1,2'], '--style-blend has 2 weights for 1 style image'],

@@ -56,6 +56,7 @@ describe('stylize sheet arguments', () => {
     [['sheet', 'reconstruct', '--content', TUBINGEN, '--init', 'content'], '--init is not used by `stylize sheet reconstruct`: a reconstruct sheet starts from noise'],
     [['sheet', 'texture', '--style', STARRY, '--style-layers=conv_1'], '--style-layers is not used by `stylize sheet texture`: a texture sheet sweeps --layers and --combo'],
     [['sheet', 'grid', '--content', TUBINGEN, '--style', STARRY, '--mode', 'texture'], '--mode is not used by `stylize sheet grid`: each sheet sets the mode of its runs'],
+    [['sheet', 'init', '--content', TUBINGEN, '--style', STARRY, '--style-name', 'scream'], '--style-name is not used by `stylize sheet init`: sheets take their style images as --style FILE (the built-ins are files in src/styles/builtin/)'],
     [['sheet', 'grid', '--content', TUBINGEN, '--style', STARRY, '--layers', 'conv_1'], '--layers is only for reconstruct and texture sheets'],
     [['sheet', 'texture', '--style', STARRY, '--layers', 'conv_1,conv_99'], '--layers: unknown layer "conv_99": conv_N goes from conv_1 to conv_16'],
     [['sheet', 'texture', '--style', STARRY, '--combo', ','], '--combo needs at least one layer'],

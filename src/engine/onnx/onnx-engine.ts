@@ -5,6 +5,7 @@
 import type { InferenceSession, Tensor as OrtTensor } from 'onnxruntime-node';
 import { logger } from '../../log.ts';
 import type { Engine, EngineObjective } from '../engine.ts';
+import { GramCache, gramKey } from '../gram-cache.ts';
 import { machineMemoryBudget } from '../memory-estimate.ts';
 import { planObjective } from '../objective-plan.ts';
 import type { RGBImage, VggWeights } from '../types.ts';
@@ -18,6 +19,8 @@ export interface OnnxEngineOptions {
   provider: OnnxProvider;
   /** Intra-op threads: the cores given to this engine process (ORT's pool spins on every one). */
   threads: number;
+  /** Style Grams kept across jobs; default: a cache of STYLIZE_GRAM_CACHE_MB. */
+  gramCache?: GramCache;
 }
 
 let ortModule: Promise<Ort> | undefined;
@@ -69,6 +72,7 @@ function blendGrams(grams: Float32Array[], weights: readonly number[]): Float32A
 export async function createOnnxEngine(weights: VggWeights, opts: OnnxEngineOptions): Promise<Engine> {
   const ort = await loadOrt();
   const cache = new Map<string, Promise<Sessions>>();
+  const grams = opts.gramCache ?? new GramCache();
   const backend = `onnx-${opts.provider}`;
   let disposed = false;
 
@@ -112,8 +116,12 @@ export async function createOnnxEngine(weights: VggWeights, opts: OnnxEngineOpti
       if (plan.useStyle) {
         const perImage: Float32Array[][] = [];
         for (const s of styles) {
-          const out = await sessions.targets.run({ [IO.image]: toTensor(ort, s) }, plan.styleLayers.map(IO.gram));
-          perImage.push(plan.styleLayers.map((l) => out[IO.gram(l)].data as Float32Array));
+          perImage.push(
+            await grams.get(gramKey(s, plan.styleLayers, o.pooling), async () => {
+              const out = await sessions.targets.run({ [IO.image]: toTensor(ort, s) }, plan.styleLayers.map(IO.gram));
+              return plan.styleLayers.map((l) => out[IO.gram(l)].data as Float32Array);
+            }),
+          );
         }
         plan.styleLayers.forEach((layer, j) => {
           const c = Math.round(Math.sqrt(perImage[0][j].length));
@@ -149,6 +157,7 @@ export async function createOnnxEngine(weights: VggWeights, opts: OnnxEngineOpti
       disposed = true;
       const all = await Promise.allSettled([...cache.values()]);
       cache.clear();
+      grams.clear();
       for (const s of all) {
         if (s.status !== 'fulfilled') continue;
         await Promise.all([s.value.targets.release(), s.value.loss.release()]);

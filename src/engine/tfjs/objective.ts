@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { contentLoss } from './content-loss.ts';
 import { recordWithoutCopies } from './custom-grad.ts';
 import { gram } from './gram.ts';
+import { gramKey, type GramCache } from '../gram-cache.ts';
 import type { Evaluation } from '../engine.ts';
 import { planObjective, type ObjectiveOptions } from '../objective-plan.ts';
 import { blendedGram, styleLoss } from './style-loss.ts';
@@ -50,6 +51,7 @@ export function createObjective(
   content: RGBImage | undefined,
   styles: readonly RGBImage[],
   outputSize?: { width: number; height: number },
+  gramCache?: GramCache,
 ): StyleObjective {
   const { useContent, useStyle, contentLayers, styleLayers, blend } = planObjective(o, content, styles, outputSize);
   const allLayers = [...new Set([...contentLayers, ...styleLayers])];
@@ -68,12 +70,19 @@ export function createObjective(
       const perImage: tf.Tensor2D[][] = [];
       try {
         for (const s of styles) {
-          perImage.push(
-            tf.tidy(() => {
-              const feats = vgg.features(toTensor(s), styleLayers, o.pooling);
-              return styleLayers.map((l) => gram(feats[l]));
-            }),
-          );
+          const key = gramCache && gramKey(s, styleLayers, o.pooling);
+          const cached = key ? gramCache.lookup(key) : undefined;
+          if (cached) {
+            perImage.push(cached.map((g) => tf.tensor2d(g, [Math.round(Math.sqrt(g.length)), Math.round(Math.sqrt(g.length))])));
+            continue;
+          }
+          const grams = tf.tidy(() => {
+            const feats = vgg.features(toTensor(s), styleLayers, o.pooling);
+            return styleLayers.map((l) => gram(feats[l]));
+          });
+          perImage.push(grams);
+          // Read back once (C×C floats per layer) so later jobs with this style skip the VGG pass.
+          if (key) gramCache.store(key, grams.map((g) => g.dataSync() as Float32Array));
         }
         styleLayers.forEach((l, j) => {
           styleTargets[l] = blendedGram(

@@ -2,6 +2,7 @@
 // objective of objective.ts, behind the Engine interface.
 import * as tf from '@tensorflow/tfjs-core';
 import type { Engine } from '../engine.ts';
+import { GramCache } from '../gram-cache.ts';
 import { machineMemoryBudget, WASM_HEAP_LIMIT, type MemoryBudget } from '../memory-estimate.ts';
 import { createObjective } from './objective.ts';
 import type { VggWeights } from '../types.ts';
@@ -17,14 +18,17 @@ export function tfjsMemoryBudget(backend: string): MemoryBudget | null {
   return machineMemoryBudget();
 }
 
-/** Wraps a VGG already on the current backend (tests build one directly). */
-export function tfjsEngine(vgg: Vgg, backend: string = tf.getBackend()): Engine {
+/** Wraps a VGG already on the current backend (tests build one directly); style Grams are kept across jobs in `gramCache`. */
+export function tfjsEngine(vgg: Vgg, backend: string = tf.getBackend(), gramCache: GramCache = new GramCache()): Engine {
   return {
     backend,
     channels: vgg.channels,
-    createObjective: async (o, content, styles, outputSize) => createObjective(vgg, o, content, styles, outputSize),
+    createObjective: async (o, content, styles, outputSize) => createObjective(vgg, o, content, styles, outputSize, gramCache),
     memoryBudget: () => tfjsMemoryBudget(backend),
-    dispose: () => vgg.dispose(),
+    dispose: () => {
+      gramCache.clear();
+      vgg.dispose();
+    },
   };
 }
 
