@@ -16,7 +16,7 @@ import onnxProto from 'onnx-proto';
 import { VGG_BLOCKS } from '../../options.ts';
 import type { Pooling } from '../../options.ts';
 import type { VggWeights } from '../types.ts';
-import { GraphBuilder } from './graph-builder.ts';
+import { GraphBuilder, type Dim } from './graph-builder.ts';
 import { avgPoolBackward, maxPoolBackward, reluBackward } from './pool-grad.ts';
 
 const FLOAT = onnxProto.onnx.TensorProto.DataType.FLOAT;
@@ -177,6 +177,15 @@ export interface ImageSize {
   height: number;
 }
 
+/**
+ * Dims of a [1, C, h, w] feature map after `pools` pools. Each resolution needs its own names:
+ * ORT takes equal names for equal sizes (the WebGPU provider then reuses buffers between them).
+ */
+function featureDims(channels: number, pools: number, size: ImageSize | undefined): Dim[] {
+  if (!size) return [1, channels, `H${pools}`, `W${pools}`];
+  return [1, channels, Math.floor(size.height / 2 ** pools), Math.floor(size.width / 2 ** pools)];
+}
+
 function imageInput(g: GraphBuilder, size: ImageSize | undefined): string {
   return g.input(IO.image, [1, size?.height ?? 'H', size?.width ?? 'W', 3]);
 }
@@ -188,7 +197,8 @@ export function buildTargetModel(weights: VggWeights, choice: LayerChoice, size?
   const levels = levelSizes(g, image);
   const fwd = forward(g, weights, image, lastOp([...choice.contentLayers, ...choice.styleLayers]), choice.pooling);
   for (const layer of choice.contentLayers) {
-    g.output(fwd.outputs[opIndex(layer)], IO.features(layer), [1, layerChannels(weights, layer), 'h', 'w']);
+    const i = opIndex(layer);
+    g.output(fwd.outputs[i], IO.features(layer), featureDims(layerChannels(weights, layer), poolsBefore(i, true), size));
   }
   for (const layer of choice.styleLayers) {
     const c = layerChannels(weights, layer);
@@ -248,7 +258,7 @@ export function buildLossModel(weights: VggWeights, choice: LayerChoice, size?: 
     const i = opIndex(layer);
     const f = fwd.outputs[i];
     const c = layerChannels(weights, layer);
-    const target = g.input(IO.contentTarget(layer), [1, c, 'h', 'w']);
+    const target = g.input(IO.contentTarget(layer), featureDims(c, poolsBefore(i, true), size));
     const diff = g.node('Sub', [f, target]);
     contentTerms.push(g.node('ReduceMean', [g.node('Mul', [diff, diff])], { keepdims: 0 }));
     // d(cw·mean(diff²))/dF = 2·cw·diff / numel(F)
