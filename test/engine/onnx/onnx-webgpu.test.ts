@@ -39,8 +39,11 @@ function expectLossesClose(a: Losses, b: Losses, what: string): void {
 }
 
 if (why) {
+  const reason = `onnx-webgpu cannot start here (${why}); .ci/run installs Mesa's software Vulkan driver`;
+  // Printed as well: the default reporter does not show skipped tests' names.
+  console.warn(`test/engine/onnx/onnx-webgpu.test.ts skipped: ${reason}`);
   describe('onnx-webgpu against onnx-cpu', () => {
-    it.skip(`skipped: onnx-webgpu cannot start here (${why}); .ci/run installs Mesa's software Vulkan driver`, () => {});
+    it.skip(`skipped: ${reason}`, () => {});
   });
 } else {
   describe('onnx-webgpu against onnx-cpu', () => {
