@@ -13,6 +13,7 @@ import { decodeImage } from '../src/engine/image.ts';
 import { probeBackend, startEngine } from '../src/engine/start-engine.ts';
 import type { EngineBackend } from '../src/engine/backend-names.ts';
 import type { RGBImage, VggWeights } from '../src/engine/types.ts';
+import { vulkanDrivers } from '../src/engine/onnx/vulkan-drivers.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { DEFAULT_MODELS_DIR } from '../src/engine/weights/resolve.ts';
 import { resolveOptions } from '../src/options.ts';
@@ -78,6 +79,17 @@ function compare(a: Measured, ref: Measured): { loss: number; grad: number } {
 
 const w = await weights();
 console.log(`weights: ${w.what}`);
+if (process.platform === 'linux') {
+  // onnx-webgpu runs on Vulkan here; a software driver (lavapipe) checks the graph, not a GPU's speed.
+  const drivers = vulkanDrivers();
+  const names = drivers.map((d) => `${path.basename(d.library)}${d.software ? ' (software)' : ''}`);
+  console.log(`Vulkan drivers: ${names.length ? names.join(', ') : 'none found'}`);
+  if (drivers.some((d) => d.software)) {
+    console.log(
+      'A software driver is installed: where no GPU driver finds a device, onnx-webgpu below runs on it, and its timings mean nothing for a GPU (auto never uses it); the differences still check the graph.',
+    );
+  }
+}
 const started: EngineBackend[] = [];
 for (const backend of GPU_BACKENDS) {
   try {

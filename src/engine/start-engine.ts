@@ -9,6 +9,7 @@ import path from 'node:path';
 import { logger } from '../log.ts';
 import { BACKENDS, ENGINE_BACKENDS, isBackendChoice, isOnnxBackend, type EngineBackend, type OnnxBackend, type TfjsBackend } from './backend-names.ts';
 import type { Engine } from './engine.ts';
+import { keepSoftwareVulkanAway } from './onnx/vulkan-drivers.ts';
 import type { VggWeights } from './types.ts';
 
 export class BackendError extends Error {
@@ -69,6 +70,9 @@ function gpuSkipReason(backend: OnnxBackend): string | undefined {
   if (backend === 'onnx-webgpu' && process.platform === 'linux') {
     const dri = existsSync('/dev/dri') && readdirSync('/dev/dri').some((f) => f.startsWith('renderD'));
     if (!dri && !existsSync('/dev/nvidia0')) return 'no GPU device (/dev/dri/renderD*, /dev/nvidia0)';
+    // A render node does not prove a GPU Vulkan driver: Dawn would settle for lavapipe.
+    const software = keepSoftwareVulkanAway();
+    if (software) return software;
   }
   return undefined;
 }

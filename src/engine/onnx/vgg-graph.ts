@@ -8,13 +8,16 @@
 // differences over C·H·W, on (x − mean)/std.
 //
 // Only ops that ONNX Runtime's WebGPU provider implements are used (no MaxUnpool, ScatterElements,
-// Size, And/Or), so the same graph runs on CPU, CUDA and WebGPU without CPU fallbacks. Hence the
-// max-pool gradient as first-maximum masks from strided slices, re-interleaved with DepthToSpace.
+// Size, And/Or), so the same graph runs on CPU, CUDA and WebGPU without CPU fallbacks (the pool and
+// ReLU gradients are in pool-grad.ts). Spatial sizes come from the image's shape, halved per pool,
+// never from `Shape` of a feature map: on the CPU provider the feature maps live in the NCHWc
+// layout, and a `Shape` of one costs a full reorder back to NCHW.
 import onnxProto from 'onnx-proto';
 import { VGG_BLOCKS } from '../../options.ts';
 import type { Pooling } from '../../options.ts';
 import type { VggWeights } from '../types.ts';
-import { GraphBuilder } from './graph-builder.ts';
+import { GraphBuilder, type Dim } from './graph-builder.ts';
+import { avgPoolBackward, maxPoolBackward, reluBackward } from './pool-grad.ts';
 
 const FLOAT = onnxProto.onnx.TensorProto.DataType.FLOAT;
 
@@ -113,9 +116,25 @@ function forward(g: GraphBuilder, weights: VggWeights, image: string, last: numb
   return { outputs, inputs };
 }
 
-/** Number of elements of `x` as a float scalar (Size is not a WebGPU op; Shape + ReduceProd are). */
-function numel(g: GraphBuilder, x: string): string {
-  return g.node('ReduceProd', [g.node('Cast', [g.node('Shape', [x])], { to: FLOAT })], { keepdims: 0 });
+/** Pools before op `i` (the level of its input's resolution), or up to and including it with `inclusive`. */
+function poolsBefore(i: number, inclusive = false): number {
+  return VGG_OPS.slice(0, inclusive ? i + 1 : i).filter((op) => op.kind === 'pool').length;
+}
+
+/**
+ * Spatial sizes [h, w] (int64 [2]) of each resolution level: the image's [H, W], then ⌊·/2⌋ per
+ * pool (2×2, stride 2, no padding). Computed from the image's shape, so no feature map is reordered
+ * only to read its shape.
+ */
+function levelSizes(g: GraphBuilder, image: string): string[] {
+  const levels = [g.node('Slice', [g.node('Shape', [image]), g.ints([1]), g.ints([3])])];
+  for (let l = 1; l <= VGG_BLOCKS.length; l++) levels.push(g.node('Div', [levels[l - 1], g.ints([2])]));
+  return levels;
+}
+
+/** C·h·w of a [1, C, h, w] feature map as a float scalar. */
+function numelAt(g: GraphBuilder, channels: number, hw: string): string {
+  return g.node('Mul', [g.node('Cast', [g.node('ReduceProd', [hw], { keepdims: 0 })], { to: FLOAT }), g.scalar(channels)]);
 }
 
 /** F [1, C, H, W] → [C, H·W]. */
@@ -124,9 +143,9 @@ function flatten(g: GraphBuilder, f: string, channels: number): string {
 }
 
 /** G = F·Fᵀ / (C·H·W), and the flattened F it was made from. */
-function gramOf(g: GraphBuilder, f: string, channels: number): { gram: string; flat: string; n: string } {
+function gramOf(g: GraphBuilder, f: string, channels: number, hw: string): { gram: string; flat: string; n: string } {
   const flat = flatten(g, f, channels);
-  const n = numel(g, f);
+  const n = numelAt(g, channels, hw);
   const gram = g.node('Div', [g.node('MatMul', [flat, g.node('Transpose', [flat], { perm: [1, 0] })]), n]);
   return { gram, flat, n };
 }
@@ -134,49 +153,6 @@ function gramOf(g: GraphBuilder, f: string, channels: number): { gram: string; f
 function sumAll(g: GraphBuilder, values: string[]): string {
   if (values.length === 0) return g.scalar(0);
   return values.reduce((a, b) => g.node('Add', [a, b]));
-}
-
-/** Spatial dims [2h, 2w] of the region a 2×2/2 pool covers: twice the pooled output's. */
-function pooledRegionEnds(g: GraphBuilder, pooled: string): string {
-  const hw = g.node('Slice', [g.node('Shape', [pooled]), g.ints([2]), g.ints([4])]);
-  return g.node('Mul', [hw, g.ints([2])]);
-}
-
-/** Zero-pads a [1, C, 2h, 2w] gradient to the pool input's [1, C, H, W] (odd sizes drop a row/column). */
-function padToInput(g: GraphBuilder, grad: string, input: string, ends: string): string {
-  const inputHw = g.node('Slice', [g.node('Shape', [input]), g.ints([2]), g.ints([4])]);
-  const pads = g.node('Concat', [g.ints([0, 0, 0, 0, 0, 0]), g.node('Sub', [inputHw, ends])], { axis: 0 });
-  return g.node('Pad', [grad, pads]);
-}
-
-/** The four [1, C, h, w] gradient planes (window positions in raster order) back into [1, C, 2h, 2w]. */
-function interleave(g: GraphBuilder, planes: string[]): string {
-  return g.node('DepthToSpace', [g.node('Concat', planes, { axis: 1 })], { blocksize: 2, mode: 'DCR' });
-}
-
-/**
- * Max-pool gradient: each window's gradient goes to its first maximum in raster order, as
- * PyTorch's max_pool2d backward does (ties are common on flat images; a plain equality mask would
- * count them twice).
- */
-function maxPoolBackward(g: GraphBuilder, input: string, pooled: string, grad: string): string {
-  const ends = pooledRegionEnds(g, pooled);
-  const corner = (dy: number, dx: number) => g.node('Slice', [input, g.ints([dy, dx]), ends, g.ints([2, 3]), g.ints([2, 2])]);
-  const isMax = (v: string) => g.node('Cast', [g.node('Equal', [v, pooled])], { to: FLOAT });
-  const one = g.scalar(1);
-  const ea = isMax(corner(0, 0));
-  const eb = g.node('Mul', [isMax(corner(0, 1)), g.node('Sub', [one, ea])]);
-  const taken = g.node('Add', [ea, eb]);
-  const free = g.node('Sub', [one, taken]);
-  const ec = g.node('Mul', [isMax(corner(1, 0)), free]);
-  const ed = g.node('Sub', [free, ec]);
-  const planes = [ea, eb, ec, ed].map((m) => g.node('Mul', [grad, m]));
-  return padToInput(g, interleave(g, planes), input, ends);
-}
-
-function avgPoolBackward(g: GraphBuilder, input: string, pooled: string, grad: string): string {
-  const quarter = g.node('Mul', [grad, g.scalar(0.25)]);
-  return padToInput(g, interleave(g, [quarter, quarter, quarter, quarter]), input, pooledRegionEnds(g, pooled));
 }
 
 /** Conv input gradient: a forward conv with the kernel flipped in both axes and its channels swapped. */
@@ -195,17 +171,39 @@ function lastOp(layers: readonly string[]): number {
   return Math.max(...layers.map(opIndex));
 }
 
+/** The image input [1, H, W, 3]: symbolic H and W, or fixed ones for a model specialised to one size. */
+export interface ImageSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * Dims of a [1, C, h, w] feature map after `pools` pools. Each resolution needs its own names:
+ * ORT takes equal names for equal sizes (the WebGPU provider then reuses buffers between them).
+ */
+function featureDims(channels: number, pools: number, size: ImageSize | undefined): Dim[] {
+  if (!size) return [1, channels, `H${pools}`, `W${pools}`];
+  return [1, channels, Math.floor(size.height / 2 ** pools), Math.floor(size.width / 2 ** pools)];
+}
+
+function imageInput(g: GraphBuilder, size: ImageSize | undefined): string {
+  return g.input(IO.image, [1, size?.height ?? 'H', size?.width ?? 'W', 3]);
+}
+
 /** Forward-only model: image → features of each content layer, Gram of each style layer. */
-export function buildTargetModel(weights: VggWeights, choice: LayerChoice): Uint8Array {
+export function buildTargetModel(weights: VggWeights, choice: LayerChoice, size?: ImageSize): Uint8Array {
   const g = new GraphBuilder('stylize_targets');
-  const image = g.input(IO.image, [1, 'H', 'W', 3]);
+  const image = imageInput(g, size);
+  const levels = levelSizes(g, image);
   const fwd = forward(g, weights, image, lastOp([...choice.contentLayers, ...choice.styleLayers]), choice.pooling);
   for (const layer of choice.contentLayers) {
-    g.output(fwd.outputs[opIndex(layer)], IO.features(layer), [1, layerChannels(weights, layer), 'h', 'w']);
+    const i = opIndex(layer);
+    g.output(fwd.outputs[i], IO.features(layer), featureDims(layerChannels(weights, layer), poolsBefore(i, true), size));
   }
   for (const layer of choice.styleLayers) {
     const c = layerChannels(weights, layer);
-    g.output(gramOf(g, fwd.outputs[opIndex(layer)], c).gram, IO.gram(layer), [c, c]);
+    const i = opIndex(layer);
+    g.output(gramOf(g, fwd.outputs[i], c, levels[poolsBefore(i, true)]).gram, IO.gram(layer), [c, c]);
   }
   return g.encode();
 }
@@ -236,9 +234,11 @@ function tv(g: GraphBuilder, image: string): { sum: string; dir: string } {
 }
 
 /** The loss model: image, targets and weights → content, style, tv, total and d(total)/d(image). */
-export function buildLossModel(weights: VggWeights, choice: LayerChoice): Uint8Array {
+export function buildLossModel(weights: VggWeights, choice: LayerChoice, size?: ImageSize): Uint8Array {
   const g = new GraphBuilder('stylize_loss');
-  const image = g.input(IO.image, [1, 'H', 'W', 3]);
+  const image = imageInput(g, size);
+  const levels = levelSizes(g, image);
+  const outputHw = (i: number) => levels[poolsBefore(i, true)];
   const cw = g.input(IO.contentWeight, []);
   const sw = g.input(IO.styleWeight, []);
   const tvw = g.input(IO.tvWeight, []);
@@ -255,41 +255,53 @@ export function buildLossModel(weights: VggWeights, choice: LayerChoice): Uint8A
 
   const contentTerms: string[] = [];
   for (const layer of choice.contentLayers) {
-    const f = fwd.outputs[opIndex(layer)];
+    const i = opIndex(layer);
+    const f = fwd.outputs[i];
     const c = layerChannels(weights, layer);
-    const target = g.input(IO.contentTarget(layer), [1, c, 'h', 'w']);
+    const target = g.input(IO.contentTarget(layer), featureDims(c, poolsBefore(i, true), size));
     const diff = g.node('Sub', [f, target]);
     contentTerms.push(g.node('ReduceMean', [g.node('Mul', [diff, diff])], { keepdims: 0 }));
     // d(cw·mean(diff²))/dF = 2·cw·diff / numel(F)
-    const coef = g.node('Div', [g.node('Mul', [cw, g.scalar(2)]), numel(g, f)]);
+    const coef = g.node('Div', [g.node('Mul', [cw, g.scalar(2)]), numelAt(g, c, outputHw(i))]);
     inject(layer, g.node('Mul', [diff, coef]));
   }
 
   const styleTerms: string[] = [];
   for (const layer of choice.styleLayers) {
-    const f = fwd.outputs[opIndex(layer)];
+    const i = opIndex(layer);
+    const f = fwd.outputs[i];
     const c = layerChannels(weights, layer);
     const target = g.input(IO.styleTarget(layer), [c, c]);
-    const { gram, flat, n } = gramOf(g, f, c);
+    const { gram, flat, n } = gramOf(g, f, c, outputHw(i));
     const diff = g.node('Sub', [gram, target]);
     styleTerms.push(g.node('ReduceMean', [g.node('Mul', [diff, diff])], { keepdims: 0 }));
     // G is symmetric, so d(sw·mean((G−A)²))/dF = 4·sw·(G−A)·F / (C²·N); the C×C factor is the cheap place to scale.
     const coef = g.node('Div', [g.node('Mul', [sw, g.scalar(4 / (c * c))]), n]);
     const dFlat = g.node('MatMul', [g.node('Mul', [diff, coef]), flat]);
-    inject(layer, g.node('Reshape', [dFlat, g.node('Shape', [f])]));
+    inject(layer, g.node('Reshape', [dFlat, g.node('Concat', [g.ints([1, c]), outputHw(i)], { axis: 0 })]));
   }
 
   // Backward through VGG from the deepest loss layer to the normalised image.
   let grad: string | undefined;
+  // ReLUs whose mask a max-pool gradient already applied at the pooled resolution.
+  const masked = new Set<number>();
   for (let i = last; i >= 0; i--) {
     const incoming = [...(grad ? [grad] : []), ...(injected.get(i) ?? [])];
     const out = sumAll(g, incoming);
     const op = VGG_OPS[i];
     if (op.kind === 'relu') {
-      // PyTorch's threshold_backward: pass where the ReLU's output is positive.
-      grad = g.node('Where', [g.node('Greater', [fwd.outputs[i], g.scalar(0)]), out, g.scalar(0)]);
+      grad = masked.has(i) ? out : reluBackward(g, out, fwd.outputs[i]);
     } else if (op.kind === 'pool') {
-      grad = choice.pooling === 'max' ? maxPoolBackward(g, fwd.inputs[i], fwd.outputs[i], out) : avgPoolBackward(g, fwd.inputs[i], fwd.outputs[i], out);
+      const inputHw = levels[poolsBefore(i)];
+      const pooledHw = outputHw(i);
+      if (choice.pooling === 'max') {
+        // A loss at the ReLU feeding the pool needs the full-resolution mask for its own gradient.
+        const reluInput = VGG_OPS[i - 1].kind === 'relu' && !injected.has(i - 1);
+        if (reluInput) masked.add(i - 1);
+        grad = maxPoolBackward(g, { input: fwd.inputs[i], pooled: fwd.outputs[i], grad: out, inputHw, pooledHw, reluInput });
+      } else {
+        grad = avgPoolBackward(g, out, inputHw, pooledHw);
+      }
     } else {
       const w = weights[op.conv];
       const flipped = g.floats(`wflip${op.conv}`, [w.cin, w.cout, 3, 3], flippedKernel(w.weight, w.cin, w.cout));
@@ -300,7 +312,7 @@ export function buildLossModel(weights: VggWeights, choice: LayerChoice): Uint8A
   const vggGrad = g.node('Transpose', [g.node('Div', [grad!, std])], { perm: [0, 2, 3, 1] });
 
   const tvTerm = tv(g, image);
-  const imageSize = numel(g, image);
+  const imageSize = numelAt(g, 3, levels[0]);
   const tvValue = g.node('Div', [tvTerm.sum, imageSize]);
   const tvCoef = g.node('Div', [g.node('Mul', [tvw, g.scalar(2)]), imageSize]);
   const fullGrad = g.node('Add', [vggGrad, g.node('Mul', [tvTerm.dir, tvCoef])]);

@@ -167,6 +167,16 @@ describe('the ONNX objective against the tfjs engine (wasm)', () => {
       tvWeight: 1,
       pooling: 'max',
     }),
+    // A loss at the ReLU feeding a pool keeps that ReLU's full-resolution mask; the others fold it into the pool's gradient.
+    flat('max pooling, flat image, losses at the ReLUs feeding pool1 and pool2 and at pool2', {
+      mode: 'transfer',
+      contentLayers: ['relu2_2'],
+      styleLayers: ['relu1_2', 'pool2', 'relu3_4', 'relu4_1'],
+      contentWeight: 1,
+      styleWeight: 1e3,
+      tvWeight: 0,
+      pooling: 'max',
+    }),
     flat('avg pooling, flat image, pool layers', { mode: 'texture', contentLayers: ['relu1_1'], styleLayers: ['pool1', 'pool3', 'conv4_1'], contentWeight: 1, styleWeight: 1e3, tvWeight: 0, pooling: 'avg' }),
   ]) {
     it(`the whole gradient agrees: ${name}`, async () => {
