@@ -13,7 +13,7 @@ import { decodeImage } from '../src/engine/image.ts';
 import { probeBackend, startEngine } from '../src/engine/start-engine.ts';
 import type { EngineBackend } from '../src/engine/backend-names.ts';
 import type { RGBImage, VggWeights } from '../src/engine/types.ts';
-import { vulkanDrivers } from '../src/engine/onnx/vulkan-drivers.ts';
+import { vulkanDrivers } from '../src/engine/vulkan-drivers.ts';
 import { loadVggWeights } from '../src/engine/weights/vgg-weights.ts';
 import { DEFAULT_MODELS_DIR } from '../src/engine/weights/resolve.ts';
 import { resolveOptions } from '../src/options.ts';

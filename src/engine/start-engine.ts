@@ -9,7 +9,7 @@ import path from 'node:path';
 import { logger } from '../log.ts';
 import { BACKENDS, ENGINE_BACKENDS, isBackendChoice, isOnnxBackend, type EngineBackend, type OnnxBackend, type TfjsBackend } from './backend-names.ts';
 import type { Engine } from './engine.ts';
-import { keepSoftwareVulkanAway } from './onnx/vulkan-drivers.ts';
+import { keepSoftwareVulkanAway } from './vulkan-drivers.ts';
 import type { VggWeights } from './types.ts';
 
 export class BackendError extends Error {

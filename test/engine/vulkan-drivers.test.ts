@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { keepSoftwareVulkanAway, vulkanDrivers } from '../../../src/engine/onnx/vulkan-drivers.ts';
+import { keepSoftwareVulkanAway, vulkanDrivers } from '../../src/engine/vulkan-drivers.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'stylize-vulkan-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
