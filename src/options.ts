@@ -329,7 +329,7 @@ export function resolveOptions(user: OptionsInput = {}, adminDefaults: OptionsIn
   if (resolved.mode !== 'transfer' && explicit.init === undefined) resolved.init = 'noise';
   if (resolved.styleBlend && resolved.styleBlend.every((w) => w === 0)) throw new OptionsError('style-blend: the weights must not all be 0');
   resolveCoarseToFine(resolved, explicit);
-  checkGrid(resolved);
+  checkGrid(resolved, explicit);
   return resolved;
 }
 
@@ -339,8 +339,11 @@ export const GRID_REFUSALS: Record<Exclude<Mode, 'transfer'>, string> = {
   reconstruct: 'grid: reconstruct mode has no style, so there is no style strength for a grid to vary; use transfer mode',
 };
 
-function checkGrid(resolved: StyleOptions): void {
-  if (resolved.grid && resolved.mode !== 'transfer') throw new OptionsError(GRID_REFUSALS[resolved.mode]);
+/** Refuses a grid the user asked for outside transfer mode; an admin's default grid just does not apply there. */
+function checkGrid(resolved: StyleOptions, explicit: Partial<StyleOptions>): void {
+  if (!resolved.grid || resolved.mode === 'transfer') return;
+  if (explicit.grid) throw new OptionsError(GRID_REFUSALS[resolved.mode]);
+  resolved.grid = false;
 }
 
 /** The last of `scales` is the output size and a per-scale step list sets the total: both kept consistent here. */

@@ -1,9 +1,9 @@
 // `stylize grid`, `stylize --grid` and `stylize upscale` in-process with stand-in weights, tiny sizes.
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.ts';
 import type { GridFile } from '../../src/cli/grid.ts';
 import { GRID_REFUSALS } from '../../src/options.ts';
@@ -24,6 +24,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'stylize-grid-cli-'));
   weights = await writeRandomWeightsFile(join(dir, 'w.safetensors'), 1);
 });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function size(file: string): Promise<[number | undefined, number | undefined]> {
   const m = await sharp(file).metadata();

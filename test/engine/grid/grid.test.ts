@@ -72,6 +72,9 @@ describe('grid plans', () => {
     expect(() => resolveOptions({ mode: 'reconstruct', grid: 'true' })).toThrow(new OptionsError(GRID_REFUSALS.reconstruct));
     expect(resolveOptions({ grid: true }).grid).toBe(true);
     expect(resolveOptions({}).grid).toBe(false);
+    // An admin's default grid does not make texture jobs fail: it just does not apply to them.
+    expect(resolveOptions({ mode: 'texture' }, { grid: true }).grid).toBe(false);
+    expect(resolveOptions({}, { grid: true }).grid).toBe(true);
     expect(() => resolveOptions({ gridSize: 300 })).toThrow(/grid-size: got 300, expected a whole number from 32 to 256/);
   });
 
