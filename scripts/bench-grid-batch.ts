@@ -1,4 +1,4 @@
-// node --import tsx scripts/bench-grid-batch.ts [-- --size 192 --evals 8 --backend onnx-cpu]
+// npm run bench:grid-batch [-- --size 192 --evals 8 --backend onnx-cpu]
 // Should a grid's four candidates be one batched evaluation or four? The ONNX graph takes one image
 // ([1, H, W, 3]), so a batch of four is approximated by one evaluation of an image with four times the
 // pixels (2H × 2W): the convolutions, which are nearly all of the work, do the same arithmetic either

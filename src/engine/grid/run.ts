@@ -2,10 +2,11 @@
 // pipeline at the grid's size, then composed into one labelled 2×2 PNG. Resumable: candidates
 // finished before (e.g. before a restart) are passed in and not run again.
 //
-// One after another rather than as one [4, H, W, 3] batch: measured on onnx-cpu (scripts/
-// bench-grid-batch.ts) a batch of four costs as much as four single evaluations, and L-BFGS on the
-// sum of four independent problems would share one line search, so the candidates would no longer
-// be what four ordinary runs give.
+// One after another rather than as one [4, H, W, 3] batch: on onnx-cpu (npm run bench:grid-batch,
+// 10 interleaved processes, 2026-12-05, machine shared) one evaluation of four times the pixels took
+// a median 1.08× the wall time of four single ones (0.93× per CPU-second): no clear win, and L-BFGS
+// on the sum of four independent problems would share one line search, so the candidates would no
+// longer be what four ordinary runs give. A GPU may differ (worth a line in gpu-check).
 import type { StyleOptions } from '../../options.ts';
 import type { Engine } from '../engine.ts';
 import { runPipeline } from '../pipeline.ts';
