@@ -60,22 +60,32 @@ async function timed<T>(body: () => Promise<T>): Promise<{ value: T; phase: Phas
   return { value, phase: { seconds: wall / 1000, cpuPerS: (cpu.user + cpu.system) / 1000 / wall } };
 }
 
-/** Best total loss so far against seconds since the phase started. */
-function curveRecorder(): { points: { s: number; best: number }[]; onProgress: (p: Progress) => void } {
-  const points: { s: number; best: number }[] = [];
+interface Point {
+  /** Wall seconds, this process's CPU-seconds and evaluations since the phase started. */
+  s: number;
+  cpu: number;
+  evals: number;
+  best: number;
+}
+
+/** Best total loss so far against wall time, CPU time and evaluations (the last two hold under load). */
+function curveRecorder(): { points: Point[]; onProgress: (p: Progress) => void } {
+  const points: Point[] = [];
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   let best = Infinity;
   return {
     points,
     onProgress(p) {
       best = Math.min(best, p.losses.total);
-      points.push({ s: (performance.now() - t0) / 1000, best });
+      const cpu = process.cpuUsage(cpu0);
+      points.push({ s: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6, evals: points.length, best });
     },
   };
 }
 
-function timeToReach(points: { s: number; best: number }[], loss: number): number | undefined {
-  return points.find((p) => p.best <= loss)?.s;
+function reach(points: Point[], loss: number): Point | undefined {
+  return points.find((p) => p.best <= loss);
 }
 
 const round = (x: number | undefined, d = 2) => (x === undefined ? null : Number(x.toFixed(d)));
@@ -91,8 +101,12 @@ const direct = await timed(() => runPipeline({ content, styles: [style], options
 
 const upFinal = upCurve.points.at(-1)!.best;
 const directFinal = directCurve.points.at(-1)!.best;
-const directToUp = timeToReach(directCurve.points, upFinal);
-const upToDirect = timeToReach(upCurve.points, directFinal);
+const directToUp = reach(directCurve.points, upFinal);
+const upToDirect = reach(upCurve.points, directFinal);
+const directEnd = directCurve.points.at(-1)!;
+const gridCpu = grid.phase.seconds * grid.phase.cpuPerS;
+const at = (p: Point | undefined) => (p ? { seconds: round(p.s), cpuSeconds: round(p.cpu), evaluations: p.evals } : null);
+const ratio = (a: number | undefined, b: number) => round(a === undefined ? undefined : a / b, 3);
 console.log(
   JSON.stringify(
     {
@@ -103,12 +117,14 @@ console.log(
       upscale: { from: 'candidate 2 (×1)', size: options.size, steps: options.steps, seconds: round(upscale.phase.seconds), cpuPerS: round(upscale.phase.cpuPerS), finalLoss: upFinal },
       direct: { size: options.size, steps: options.steps, seconds: round(direct.phase.seconds), cpuPerS: round(direct.phase.cpuPerS), finalLoss: directFinal },
       // When each run first reached the other's final loss (null: never within its steps).
-      directSecondsToUpscaleLoss: round(directToUp),
-      upscaleSecondsToDirectLoss: round(upToDirect),
+      directToUpscaleLoss: at(directToUp),
+      upscaleToDirectLoss: at(upToDirect),
+      // The goal is upscale ≤ 0.5 × direct. Wall seconds mislead when the CPU share changes between
+      // phases; CPU-seconds and evaluations do not.
       ratios: {
-        upscaleToDirectLossOverDirect: round(upToDirect === undefined ? undefined : upToDirect / direct.phase.seconds, 3),
-        gridPlusUpscaleToDirectLossOverDirect: round(upToDirect === undefined ? undefined : (grid.phase.seconds + upToDirect) / direct.phase.seconds, 3),
-        directToUpscaleLossOverUpscale: round(directToUp === undefined ? undefined : directToUp / upscale.phase.seconds, 3),
+        upscaleOverDirect: { wall: ratio(upToDirect?.s, directEnd.s), cpu: ratio(upToDirect?.cpu, directEnd.cpu), evaluations: ratio(upToDirect?.evals, directEnd.evals) },
+        gridPlusUpscaleOverDirect: { wall: ratio(upToDirect && grid.phase.seconds + upToDirect.s, directEnd.s), cpu: ratio(upToDirect && gridCpu + upToDirect.cpu, directEnd.cpu) },
+        directToUpscaleLossOverUpscale: { cpu: ratio(directToUp?.cpu, upCurve.points.at(-1)!.cpu) },
       },
     },
     null,
