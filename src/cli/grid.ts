@@ -146,8 +146,27 @@ async function interruptible(io: CliIo, helpCommand: string, body: (signal: Abor
   }
 }
 
+export const GRID_USAGE = `Usage: stylize grid --content FILE --style FILE [-o grid.png] [options]
+       stylize grid --from-grid grid.json --vary N [-o vary.png] [options]
+       stylize upscale --from-grid grid.json --pick N [-o out.png] [options]
+
+grid: four candidates at --grid-size px (default 192) with --grid-steps each (default 100), at style
+strengths ×1/4, ×1, ×4 and ×16 of --style-weight, in one labelled 2×2 image; writes <name>_1…4 and
+<name>.json beside it. --vary N: a new grid around candidate N (strength ×½ and ×2, style scale ×0.7
+and ×1.4). upscale: candidate N continued at --size with --steps, from its image upsampled.
+The inputs default to those in the grid file. Every option of stylize --help applies.
+`;
+
+function wantsHelp(argv: readonly string[]): boolean {
+  return argv.some((a) => a === '--help' || a === '-h');
+}
+
 /** `stylize grid …` and `stylize --grid …`. */
 export async function run(argv: string[], io: CliIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout.write(GRID_USAGE);
+    return EXIT_OK;
+  }
   let own: Extracted;
   let args: RunArgs;
   let from: GridFile | undefined;
@@ -211,6 +230,10 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
 
 /** `stylize upscale --from-grid grid.json --pick N …`. */
 export async function runUpscaleCommand(argv: string[], io: CliIo): Promise<number> {
+  if (wantsHelp(argv)) {
+    io.stdout.write(GRID_USAGE);
+    return EXIT_OK;
+  }
   let args: RunArgs;
   let from: GridFile;
   let pick: number;

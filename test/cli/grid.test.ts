@@ -66,6 +66,14 @@ describe('stylize grid', () => {
     expect(existsSync(join(dir, 'flag_4.png'))).toBe(true);
   });
 
+  it('grid --help and upscale --help print the usage', async () => {
+    for (const word of ['grid', 'upscale']) {
+      const io = fakeIo(env);
+      expect(await runCli([word, '--help'], io)).toBe(0);
+      expect(io.out()).toContain('stylize upscale --from-grid grid.json --pick N');
+    }
+  });
+
   it.each([
     [['grid', '--style', STARRY, '--mode', 'texture'], `--${GRID_REFUSALS.texture}`],
     [['--grid', '--content', TUBINGEN, '--mode', 'reconstruct'], `--${GRID_REFUSALS.reconstruct}`],
