@@ -114,8 +114,8 @@ console.log(
       threads,
       weights: weightsPath ? path.basename(weightsPath) : 'random (seed 1)',
       grid: { size: spec.size, steps: spec.steps, candidates: 4, seconds: round(grid.phase.seconds), cpuPerS: round(grid.phase.cpuPerS) },
-      upscale: { from: 'candidate 2 (×1)', size: options.size, steps: options.steps, seconds: round(upscale.phase.seconds), cpuPerS: round(upscale.phase.cpuPerS), finalLoss: upFinal },
-      direct: { size: options.size, steps: options.steps, seconds: round(direct.phase.seconds), cpuPerS: round(direct.phase.cpuPerS), finalLoss: directFinal },
+      upscale: { from: 'candidate 2 (×1)', size: options.size, steps: options.steps, seconds: round(upscale.phase.seconds), cpuPerS: round(upscale.phase.cpuPerS), initialLoss: upCurve.points[0].best, finalLoss: upFinal },
+      direct: { size: options.size, steps: options.steps, seconds: round(direct.phase.seconds), cpuPerS: round(direct.phase.cpuPerS), initialLoss: directCurve.points[0].best, finalLoss: directFinal },
       // When each run first reached the other's final loss (null: never within its steps).
       directToUpscaleLoss: at(directToUp),
       upscaleToDirectLoss: at(upToDirect),
