@@ -2,10 +2,11 @@
 import type { StyleOptions } from '../../options.ts';
 import type { GridCell, GridSpec } from './plan.ts';
 
-/** 1e6 rather than 1000000, 2.5e5 rather than 250000; 0.7 stays 0.7. */
+/** 1e6 rather than 1000000, 2.5e5 rather than 250000; 0.7 stays 0.7; at most 4 significant digits. */
 export function shortNumber(n: number): string {
-  const exponential = n.toExponential().replace('e+', 'e');
-  const plain = String(n);
+  const rounded = Number(n.toPrecision(4));
+  const exponential = rounded.toExponential().replace('e+', 'e');
+  const plain = String(rounded);
   return exponential.length < plain.length ? exponential : plain;
 }
 

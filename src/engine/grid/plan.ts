@@ -42,7 +42,7 @@ function clamp(v: number, min: number | undefined, max: number | undefined): num
   return Math.min(max ?? Infinity, Math.max(min ?? -Infinity, v));
 }
 
-/** Rounded to 3 significant digits so labels, ids and repeated Varies stay short and stable. */
+/** Style scales ×0.7/×1.4 are rounded to 3 significant digits so labels and repeated Varies stay short (0.49, not 0.48999999999999994). */
 function round3(v: number): number {
   return Number(v.toPrecision(3));
 }
@@ -65,7 +65,8 @@ export function planGrid(o: StyleOptions): GridSpec {
   checkTransfer(o);
   const cells = GRID_MULTIPLIERS.map((m, index) => ({
     index,
-    styleWeight: round3(clamp(o.styleWeight * m, STYLE_WEIGHT.min, STYLE_WEIGHT.max)),
+    // Powers of two: exact in floating point, so ×1 is the chosen strength itself.
+    styleWeight: clamp(o.styleWeight * m, STYLE_WEIGHT.min, STYLE_WEIGHT.max),
     styleScale: o.styleScale,
     relation: multiplierText(m),
   }));
@@ -79,7 +80,7 @@ export function planGrid(o: StyleOptions): GridSpec {
 export function planVary(o: StyleOptions, around: Pick<GridCell, 'styleWeight' | 'styleScale'>): GridSpec {
   checkTransfer(o);
   const strength = VARY_STRENGTH.map((m) => ({
-    styleWeight: round3(clamp(around.styleWeight * m, STYLE_WEIGHT.min, STYLE_WEIGHT.max)),
+    styleWeight: clamp(around.styleWeight * m, STYLE_WEIGHT.min, STYLE_WEIGHT.max),
     styleScale: around.styleScale,
     relation: `strength ${m < 1 ? '×½' : `×${m}`}`,
   }));

@@ -51,6 +51,10 @@ describe('grid plans', () => {
     expect(spec.cells.map((c) => c.styleScale)).toEqual([1, 1, 1, 1]);
     expect([spec.kind, spec.size, spec.steps]).toEqual(['strength', 32, 2]);
     expect(cellLabel(spec, spec.cells[0])).toEqual(['1 · strength 2.5e5', '×1/4']);
+    // The chosen strength is a candidate exactly, however it is written.
+    const odd = planGrid(opts({ styleWeight: 123457 }));
+    expect(odd.cells[1].styleWeight).toBe(123457);
+    expect(cellLabel(odd, odd.cells[1])[0]).toBe('2 · strength 123500');
   });
 
   it('a Vary halves and doubles the strength, then scales the style by 0.7 and 1.4', () => {
