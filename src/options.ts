@@ -145,6 +145,9 @@ export const MAX_SIZE = 4096;
 export const MAX_STEPS = 10000;
 /** Most coarse-to-fine scales --multires accepts (4096 px down to 32 px). */
 export const MAX_SCALES = 8;
+/** A grid's candidates stay small: four of them must cost less than one full-size run. */
+export const MAX_GRID_SIZE = 256;
+export const MIN_GRID_SIZE = 32;
 
 export const OPTION_SPECS: readonly OptionSpec[] = [
   { key: 'mode', flag: 'mode', chat: 'mode', kind: 'enum', choices: MODES, admin: true, schema: z.enum(MODES),
@@ -195,6 +198,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'max or avg pooling' },
   { key: 'seed', flag: 'seed', chat: 'seed', kind: 'int', min: 0, max: 2 ** 31 - 1, admin: false, schema: int(0, 2 ** 31 - 1),
     description: 'random seed (noise init); same seed, same output' },
+  // No chat names yet: the chat surfaces get them when they can post a grid and its buttons.
+  { key: 'grid', flag: 'grid', kind: 'boolean', admin: true, schema: bool,
+    description: 'a 2×2 grid of small candidates at four style strengths (×¼, ×1, ×4, ×16) first; transfer mode only' },
+  { key: 'gridSize', flag: 'grid-size', kind: 'int', min: MIN_GRID_SIZE, max: MAX_GRID_SIZE, admin: true, schema: int(MIN_GRID_SIZE, MAX_GRID_SIZE),
+    description: "longer side of each grid candidate in pixels (at most the output's size)" },
+  { key: 'gridSteps', flag: 'grid-steps', kind: 'int', min: 1, max: 1000, admin: true, schema: int(1, 1000),
+    description: 'optimisation iterations of each grid candidate' },
   { key: 'printEvery', flag: 'print-every', kind: 'int', min: 0, max: MAX_STEPS, admin: true, schema: int(0, MAX_STEPS),
     description: 'print losses every N iterations (0: never)' },
   { key: 'saveEvery', flag: 'save-every', kind: 'int', min: 0, max: MAX_STEPS, admin: true, schema: int(0, MAX_STEPS),
@@ -237,6 +247,12 @@ export interface StyleOptions {
   originalColors?: boolean;
   pooling: Pooling;
   seed: number;
+  /** Render a strength grid (src/engine/grid) instead of one full-size image; transfer mode only. */
+  grid: boolean;
+  /** Long side of each grid candidate. */
+  gridSize: number;
+  /** Iterations of each grid candidate. */
+  gridSteps: number;
   printEvery: number;
   saveEvery: number;
 }
@@ -282,6 +298,9 @@ export const BASE_DEFAULTS: Omit<StyleOptions, keyof PresetValues> = {
   colors: 'style',
   pooling: 'max',
   seed: 0,
+  grid: false,
+  gridSize: 192,
+  gridSteps: 100,
   printEvery: 50,
   saveEvery: 0,
 };
@@ -367,7 +386,21 @@ export function resolveOptions(user: OptionsInput = {}, adminDefaults: OptionsIn
   if (resolved.mode !== 'transfer' && explicit.init === undefined) resolved.init = 'noise';
   if (resolved.styleBlend && resolved.styleBlend.every((w) => w === 0)) throw new OptionsError('style-blend: the weights must not all be 0');
   resolveCoarseToFine(resolved, explicit);
+  checkGrid(resolved, explicit);
   return resolved;
+}
+
+/** Why each mode other than transfer cannot have a grid: the same sentence on every surface. */
+export const GRID_REFUSALS: Record<Exclude<Mode, 'transfer'>, string> = {
+  texture: 'grid: texture mode has no content to weigh the style against, so the strengths of a grid would all give the same texture; use transfer mode',
+  reconstruct: 'grid: reconstruct mode has no style, so there is no style strength for a grid to vary; use transfer mode',
+};
+
+/** Refuses a grid the user asked for outside transfer mode; an admin's default grid just does not apply there. */
+function checkGrid(resolved: StyleOptions, explicit: Partial<StyleOptions>): void {
+  if (!resolved.grid || resolved.mode === 'transfer') return;
+  if (explicit.grid) throw new OptionsError(GRID_REFUSALS[resolved.mode]);
+  resolved.grid = false;
 }
 
 /** The last of `scales` is the output size and a per-scale step list sets the total: both kept consistent here. */

@@ -29,6 +29,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(versionText());
     return EXIT_OK;
   }
+  if (args.options.grid) {
+    const grid = await import('./grid.ts');
+    return grid.run([...argv], io);
+  }
   // Loaded only for a real run: the engine and its tensor library take a while to import.
   const { runStylize } = await import('./run.ts');
   return runStylize(args, io);

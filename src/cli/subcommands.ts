@@ -15,5 +15,7 @@ export interface Subcommand {
 }
 
 export const SUBCOMMANDS: Record<string, Subcommand> = {
+  grid: { summary: 'four small candidates at style strengths ×¼, ×1, ×4, ×16 in one 2×2 image (then upscale or --vary)', load: () => import('./grid.ts') },
+  upscale: { summary: 'continue a grid candidate at the full size: --from-grid grid.json --pick N', load: () => import('./upscale.ts') },
   sheet: { summary: 'experiment contact sheets: layer studies, noise vs content init, content × style grid', load: () => import('./sheet.ts') },
 };
