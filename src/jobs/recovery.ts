@@ -18,8 +18,8 @@ export function recoverActiveJobs(store: JobStore): ActiveJob[] {
 
 /** Where a job that was running goes on from, as its `resumed` event tells the user. */
 function resumePoint(store: JobStore, record: JobRecord): Extract<JobEvent, { type: 'resumed' }> {
-  if (record.sheet) {
-    const runsDone = store.sheetRuns(record.id).length;
+  if (record.sheet || record.kind === 'grid') {
+    const runsDone = record.sheet ? store.sheetRuns(record.id).length : store.candidates(record.id).length;
     return runsDone > 0 ? { type: 'resumed', runsDone } : { type: 'resumed' };
   }
   const cp = store.checkpoint(record.id);
