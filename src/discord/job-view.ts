@@ -23,6 +23,7 @@ import {
   type OutgoingMessage,
 } from './discord-io.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
+import { gridButtons } from './grid-buttons.ts';
 import { cancelRow, finishedProgressMessage, mention, progressMessage, resultButtons, resultFileBase, resultMessage, type LiveState } from './messages.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
 
@@ -395,7 +396,7 @@ export class DiscordJobView {
         const m = await this.send(t, {
           content: resultMessage(t.job, event.runtimeMs, fitted.note, event.summary),
           files: compare ? [fitted.file, compare.file] : [fitted.file],
-          ...(t.job.sheet ? {} : { components: resultButtons(t.job.id) }),
+          ...(t.job.sheet ? {} : { components: t.job.kind === 'grid' ? gridButtons(t.job.id) : resultButtons(t.job.id) }),
           mentionUsers: [user],
           replyTo: this.replyTo(meta),
         });
