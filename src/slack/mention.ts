@@ -6,7 +6,7 @@ import type { SlackFile } from './input-images.ts';
 
 export const MENTION_USAGE =
   'Mention me in a message with two images attached: the first is the content, the second the style. ' +
-  'Add words to change options, e.g. `texture` (one style image), `reconstruct` (one content image), `steps=300`, `size=512`, `preset=seed`, `strength=1e6`. ' +
+  'Add words to change options, e.g. `texture` (one style image), `reconstruct` (one content image), `steps=300`, `size=512`, `preset=seed`, `strength=1e6`, `grid` (four small candidates first, with Upscale and Vary buttons). ' +
   'Or use `/stylize` for a form. Say `sheet texture` (or `sheet reconstruct`, `sheet init`, `sheet grid`) for an experiment sheet.';
 
 /** The message text without user/channel mentions and links (`<@U123>`, `<#C1|x>`, `<https://…>`). */
