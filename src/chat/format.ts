@@ -85,8 +85,10 @@ export function cancelHint(): string {
 }
 
 /** What a job recovered after a restart says in its progress message. */
-export function resumedText(event: { from?: { iteration: number; source: 'checkpoint' | 'preview' }; runsDone?: number }, runs?: number): string {
+export function resumedText(event: { from?: { iteration: number; source: 'checkpoint' | 'preview' }; runsDone?: number }, runs?: number, job?: Pick<JobRecord, 'kind'>): string {
   if (event.runsDone !== undefined && event.runsDone > 0) {
+    // A grid's runs are its four candidates.
+    if (job?.kind === 'grid') return `Resumed after a restart at candidate ${event.runsDone + 1} of 4 (the candidates before it were kept).`;
     return `Resumed after a restart at run ${event.runsDone + 1}${runs ? ` of ${runs}` : ''} (the runs before it were kept).`;
   }
   if (event.from?.source === 'checkpoint') return `Resumed after a restart from its checkpoint at step ${event.from.iteration}.`;

@@ -140,7 +140,7 @@ export class DiscordJobView {
         this.touch(t);
         break;
       case 'resumed': {
-        const text = resumedText(event);
+        const text = resumedText(event, undefined, t.job);
         t.live = { status: text, note: text };
         this.touch(t);
         break;

@@ -129,7 +129,7 @@ export class SlackJobView {
       case 'resumed':
         this.enqueue(view, async () => {
           await this.ensureRoot(view);
-          const from = resumedText(event).replace(/^Resumed after a restart/, '').replace(/\.$/, '');
+          const from = resumedText(event, undefined, view.job).replace(/^Resumed after a restart/, '').replace(/\.$/, '');
           await this.updateRoot(view, this.rootText(view, `resumed after a restart${from}, waiting for its turn.`), true);
         });
         break;

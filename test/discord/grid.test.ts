@@ -32,6 +32,13 @@ const withFile = (channelId: string, prefix: string, after: number) => (r: Recor
   return r.files.some((f) => f.name.startsWith(prefix));
 };
 const responseId = (r: RecordedRequest) => (r.response as { id: string }).id;
+async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 type Rows = { type: number; components: { type: number; custom_id: string; label: string }[] }[];
 
 async function attachment(name: string, w: number, h: number, seed: number): Promise<FakeAttachment> {
@@ -147,6 +154,48 @@ describe('the strength grid on Discord', () => {
       [around.styleWeight, 0.7],
       [around.styleWeight, 1.4],
     ]);
+  });
+
+  test('a grid counts against maxSteps at its cost; its Cancel button stops it', async () => {
+    const content = await attachment('cat.png', 48, 40, 1);
+    const style = await attachment('waves.png', 24, 24, 2);
+    const ask = () =>
+      fake.slashCommand(
+        'stylize',
+        [
+          { name: 'content', type: T.Attachment, value: content.id },
+          { name: 'style', type: T.Attachment, value: style.id },
+          { name: 'size', type: T.Integer, value: 48 },
+          { name: 'steps', type: T.Integer, value: 2 },
+          { name: 'grid', type: T.Boolean, value: true },
+        ],
+        { user: fake.alice },
+        [content, style],
+      );
+    // 4 candidates × 60 steps at 32 px, counted at 48 px: ceil(240 · 4/9) = 107 steps, over 100.
+    jobs.settings.set('discord', fake.guildId, 'gridSteps', 60);
+    jobs.settings.set('discord', fake.guildId, 'maxSteps', 100);
+    const refused = ask();
+    const followUp = await fake.waitFor((r) => r.method === 'POST' && r.path === `/webhooks/${fake.appId}/${refused.token}`, 20_000, 'the refusal');
+    expect((body(followUp).flags as number) & MessageFlags.Ephemeral).toBeTruthy();
+    expect(String(body(followUp).content)).toMatch(/^this grid costs 107 steps .*limit of 100 steps \(maxSteps\)/);
+
+    jobs.settings.reset('discord', fake.guildId, 'maxSteps');
+    const i = ask();
+    await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${i.token}/messages/@original`, 20_000, 'the reply');
+    const own = i.originalMessageId!;
+    const progress = await fake.waitFor(
+      (r) => postsTo(own)(r) && JSON.stringify(body(r).components ?? []).includes('stylize:cancel:'),
+      30_000,
+      'the progress message',
+    );
+    const id = parseJobTag(String(body(progress).content))!;
+    expect(jobs.get(id)?.kind).toBe('grid');
+    await until(() => jobs.get(id)?.state === 'running', 60_000, 'the grid running');
+    fake.clickButton(responseId(progress), `stylize:cancel:${id}`, { user: fake.alice });
+    await until(() => jobs.get(id)?.state === 'cancelled', 30_000, 'the grid cancelled');
+    expect(fake.requests.some((r) => postsTo(own)(r) && r.files.some((f) => f.name.startsWith('grid')))).toBe(false);
+    jobs.settings.set('discord', fake.guildId, 'gridSteps', 2);
   });
 
   test('texture with grid:true is refused privately with the reason, nothing queued', async () => {
