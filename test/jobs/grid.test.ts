@@ -10,6 +10,7 @@ import { gridCostSteps, planGrid, planVary } from '../../src/engine/grid/index.t
 import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobEvent, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
+import { StylizeMetrics } from '../../src/ops/metrics.ts';
 import { GRID_REFUSALS, resolveOptions } from '../../src/options.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
 
@@ -78,8 +79,11 @@ describe('running grids on a real engine worker', () => {
   let svc: JobCoordinator;
   let rec: ReturnType<typeof recordEvents>;
   const dir = () => path.join(tmp.dir, 'run');
+  const metrics = new StylizeMetrics();
   const open = (maxSteps = 1000) =>
-    createJobService({ dataDir: dir(), weightsPath: weights, backend: 'wasm', engineThreads: 1, ceilings: { maxSteps, maxUserJobs: 10 } });
+    createJobService({ dataDir: dir(), weightsPath: weights, backend: 'wasm', engineThreads: 1, ceilings: { maxSteps, maxUserJobs: 10 }, metrics });
+  const completed = async () =>
+    (await metrics.jobsCompleted.get()).values.filter((v) => v.value > 0).map((v) => [v.labels.mode, v.value]).sort();
 
   afterAll(async () => svc?.stop());
 
@@ -120,6 +124,8 @@ describe('running grids on a real engine worker', () => {
     expect(v.grid!.spec.cells.map((c) => c.styleWeight)).toEqual([cell.styleWeight * 2, cell.styleWeight * 8, cell.styleWeight * 4, cell.styleWeight * 4]);
     const vEnd = await rec.waitEnd(v.id, 120_000);
     expect((vEnd.event as Extract<JobEvent, { type: 'completed' }>).summary).toMatch(/^vary grid .*scale ×0\.7/);
+    // Their own mode labels in the metrics.
+    expect(await completed()).toEqual([['grid', 2], ['upscale', 1]]);
   });
 
   it('stores the candidates after completion and hands the picked one to the upscale as its initial image', async () => {

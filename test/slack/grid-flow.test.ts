@@ -80,4 +80,19 @@ describe('the strength grid on Slack', () => {
     const reply = await h.fake.waitFor('the refusal', () => h.fake.thread(CHANNEL, message.ts).find((m) => m.user === h.fake.botUserId));
     expect(reply.text).toContain(GRID_REFUSALS.texture);
   });
+
+  it('the /stylize modal has a grid checkbox, and a grid asked there is a grid job', async () => {
+    const n = h.fake.views.length;
+    await h.slack.command('/stylize', '', { user: ALICE, channel: CHANNEL });
+    await h.fake.waitFor('the modal', () => h.fake.views[n]);
+    const blocks = h.fake.views[n]!.view.blocks as { block_id: string; element: { type: string } }[];
+    expect(blocks.find((b) => b.block_id === 'opt_grid')?.element.type).toBe('checkboxes');
+    const roots = () => h.fake.messages.filter((m) => role(m) === 'root');
+    const before = roots().length;
+    const res = await h.slack.submitView(ALICE, { content: [await h.image('c.png', 44, 48, 40)], style: [await h.image('s.png', 45)], opt_steps: 2, opt_size: 48, opt_grid: true });
+    expect(res.status).toBe(200);
+    const root = await h.fake.waitFor('the grid job', () => roots()[before], 30_000);
+    expect(h.jobs.get(jobOf(root))?.kind).toBe('grid');
+    expect(root.text).toMatch(/Rendering a strength grid/);
+  });
 });
