@@ -441,8 +441,8 @@ export class DiscordJobView {
         await sleep(wait, this.abort.signal);
       }
     }
-    // A sheet is not one image to re-run in another mode, and keeps no frames: no offers.
-    if (!meta.delivered || !meta.resultMessageId || t.job.sheet) return;
+    // A sheet is not one image to re-run in another mode, and keeps no frames: no offers. A grid offers its U/V buttons.
+    if (!meta.delivered || !meta.resultMessageId || t.job.sheet || t.job.kind === 'grid') return;
     for (const r of RESULT_REACTIONS) {
       try {
         await this.deps.io.react(meta.postChannelId!, meta.resultMessageId, r.unicode);

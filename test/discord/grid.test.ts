@@ -135,8 +135,10 @@ describe('the strength grid on Discord', () => {
     const init = candidatesOf(upId);
     expect(init.map((c) => c.idx)).toEqual([1]);
     expect(init[0]!.png.equals(candidatesOf(gridId)[1]!.png)).toBe(true);
-    // A normal result with the normal buttons.
+    // A normal result with the normal buttons and reactions; the grid got none (its buttons are what to go on from).
     expect(JSON.stringify(body(result).components)).toContain(`stylize:result:texture:${upId}`);
+    await fake.waitFor((r) => r.method === 'PUT' && r.path.includes(`/messages/${responseId(result)}/reactions/`) && r.path.includes('📈'), 10_000, 'the reactions');
+    expect(fake.reactions.filter((x) => x.messageId === gridMessage)).toEqual([]);
   });
 
   test('V3 posts a new grid around candidate 3: its strength ×½ and ×2, its style scale ×0.7 and ×1.4', async () => {
