@@ -3,11 +3,14 @@
 import { findOptionSpec } from '../option-names.ts';
 import { MODES, OPTION_SPECS, OptionsError, PRESETS, parseOption, type OptionSpec, type OptionsInput } from '../options.ts';
 
-/** Options offered in slash commands / the modal (those with a chat name). */
-export const CHAT_OPTION_SPECS: readonly OptionSpec[] = OPTION_SPECS.filter((s) => s.chat);
+/**
+ * Options offered in slash commands / the modal (those with a chat name). Old names (aliasOf) are
+ * not offered; typed in a message or a config command they still work (parseOptionWords, the settings store).
+ */
+export const CHAT_OPTION_SPECS: readonly OptionSpec[] = OPTION_SPECS.filter((s) => s.chat && !s.aliasOf);
 
-/** Options an admin may store defaults for. */
-export const ADMIN_OPTION_SPECS: readonly OptionSpec[] = OPTION_SPECS.filter((s) => s.admin);
+/** Options an admin may store defaults for (offered under their current names only). */
+export const ADMIN_OPTION_SPECS: readonly OptionSpec[] = OPTION_SPECS.filter((s) => s.admin && !s.aliasOf);
 
 /**
  * Parses "texture steps=300 size=512 preset=seed" style words. A bare mode or preset name selects it;

@@ -39,10 +39,10 @@ describe('the /stylize modal', () => {
   });
 
   it('reads a filled form into validated options and files', () => {
-    const r = submit({ content: [file('c.png')], style: [file('s.png')], opt_mode: 'transfer', opt_steps: 50, opt_size: 256, opt_styleWeight: '1e5', opt_originalColors: true, opt_seed: 7 });
+    const r = submit({ content: [file('c.png')], style: [file('s.png')], opt_mode: 'transfer', opt_steps: 50, opt_size: 256, opt_styleWeight: '1e5', opt_colors: 'keep', opt_seed: 7 });
     expect(r.errors).toEqual({});
     expect(r.metadata).toEqual({ channel: 'C1', threadTs: '1.2' });
-    expect(r.options).toEqual({ mode: 'transfer', steps: 50, size: 256, styleWeight: 100000, originalColors: true, seed: 7 });
+    expect(r.options).toEqual({ mode: 'transfer', steps: 50, size: 256, styleWeight: 100000, colors: 'keep', seed: 7 });
     expect(r.contentFile?.name).toBe('c.png');
     expect(r.styleFile?.name).toBe('s.png');
   });
