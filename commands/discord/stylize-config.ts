@@ -133,6 +133,15 @@ function choice(name: string, value: string): ApplicationCommandOptionChoiceData
   return { name: name.length <= 100 ? name : `${name.slice(0, 99)}…`, value };
 }
 
+/** hidden_styles takes a list of built-ins: the last name is completed, the ones before it kept. */
+function hiddenStylesChoices(typed: string): ApplicationCommandOptionChoiceData<string>[] {
+  const words = typed.toLowerCase().split(/[\s,]+/);
+  const last = words.pop() ?? '';
+  const before = words.filter(Boolean);
+  const names = BUILTIN_STYLE_NAMES.filter((n) => !before.includes(n) && n.startsWith(last)).map((n) => [...before, n].join(','));
+  return [...names, ...('none'.startsWith(typed.trim().toLowerCase()) ? ['none'] : [])].map((c) => choice(c, c));
+}
+
 export async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
   const focused = interaction.options.getFocused(true);
   const typed = String(focused.value);
@@ -147,9 +156,9 @@ export async function autocomplete(interaction: AutocompleteInteraction): Promis
     const option = interaction.options.getString('option') ?? '';
     const spec = findOptionSpec(option);
     const library = findLibraryKey(option);
-    const fixed =
-      library === 'styleSavers' ? ['everyone', 'admins'] : library === 'hiddenStyles' ? [...BUILTIN_STYLE_NAMES, 'none'] : spec?.kind === 'boolean' ? ['true', 'false'] : spec?.choices ? chatChoices(spec) : [];
-    choices = fixed.length ? fixed.filter((c) => matches(c, typed)).map((c) => choice(c, c)) : typed ? [choice(typed, typed)] : [];
+    const fixed = library === 'styleSavers' ? ['everyone', 'admins'] : spec?.kind === 'boolean' ? ['true', 'false'] : spec?.choices ? chatChoices(spec) : [];
+    if (library === 'hiddenStyles') choices = hiddenStylesChoices(typed);
+    else choices = fixed.length ? fixed.filter((c) => matches(c, typed)).map((c) => choice(c, c)) : typed ? [choice(typed, typed)] : [];
   }
   await interaction.respond(choices.slice(0, 25));
 }

@@ -216,6 +216,9 @@ describe('the style library on Discord', () => {
   });
 
   test('admin settings: a hidden built-in is not offered nor usable; the limit and admins-only saving refuse', async () => {
+    const valueTyped = (typed: string) => sub('set', [{ name: 'option', type: T.String, value: 'hidden_styles' }, { name: 'value', type: T.String, value: typed, focused: true }]);
+    expect(await autocompleteChoices('stylize-config', valueTyped('scream,sh'), fake.admin)).toEqual(['scream,shipwreck']);
+    expect(await autocompleteChoices('stylize-config', valueTyped('s'), fake.admin)).toEqual(['starry-night', 'scream', 'shipwreck']);
     expect((await setConfig('hidden_styles', 'scream')).content).toMatch(/hidden_styles` is now `scream`/);
     expect(await autocompleteChoices('stylize', styleNameTyped('sc'), fake.bob)).toEqual([]);
     const content = await png('c.png', 32, 32, 1);
