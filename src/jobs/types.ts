@@ -177,8 +177,11 @@ export type StoredResultView = { ok: true; job: JobRecord; png: Buffer; runtimeM
 export interface JobHistoryService {
   /** The user's latest jobs in the workspace, newest first. */
   recent(platform: Platform, workspaceId: string, userId: string, limit?: number): JobRecord[];
-  /** A completed job's result of this workspace while it is kept, or why not. */
-  result(platform: Platform, workspaceId: string, jobId: string): StoredResultView;
+  /**
+   * A completed job's result while it is kept, or why not: the owner's, or any of the workspace's
+   * for an admin (DMs share one 'dm' workspace: there only the owner's).
+   */
+  result(platform: Platform, workspaceId: string, jobId: string, by: Actor): StoredResultView;
 }
 
 export interface JobService {

@@ -51,7 +51,7 @@ export async function answerLibraryMention(deps: SlackDeps, client: webApi.WebCl
     case 'history':
       return tellUser(client, { channel: at.channel, user: at.userId, threadTs: at.threadTs }, await historyText(deps, client, at.teamId, at.userId));
     case 'show': {
-      const text = await showResult(deps, client, at.teamId, place, m.jobId);
+      const text = await showResult(deps, client, at.teamId, place, at.userId, m.jobId);
       return text ? reply(text) : undefined;
     }
   }

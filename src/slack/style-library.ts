@@ -95,10 +95,10 @@ export async function historyText(deps: SlackDeps, client: webApi.WebClient, tea
   return [`Your last ${jobs.length} job${jobs.length === 1 ? '' : 's'} here (newest first):`, ...lines, '`/stylize-show <job id>` posts a result again while it is kept.'].join('\n');
 }
 
-/** Posts a kept result again where asked, with its buttons; returns what to tell the user when it cannot. */
-export async function showResult(deps: SlackDeps, client: webApi.WebClient, teamId: string, place: Place, jobId: string): Promise<string | undefined> {
+/** Posts a kept result of the user's (an admin: any of the workspace's) again where asked, with its buttons; returns what to tell the user when it cannot. */
+export async function showResult(deps: SlackDeps, client: webApi.WebClient, teamId: string, place: Place, userId: string, jobId: string): Promise<string | undefined> {
   if (!jobId) return 'Which job? `/stylize-show <job id>` (see `/stylize-history`).';
-  const found = deps.jobs.history.result('slack', teamId, jobId);
+  const found = deps.jobs.history.result('slack', teamId, jobId, { userId, isAdmin: await isAdmin(deps, client, userId) });
   if (!found.ok) return `Nothing to show: ${escapeMrkdwn(found.reason)}.`;
   const { job } = found;
   const thread = place.threadTs ? { thread_ts: place.threadTs } : {};

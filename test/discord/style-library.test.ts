@@ -284,7 +284,10 @@ describe('the style library on Discord', () => {
     expect(JSON.stringify(shown.components)).toContain(`stylize:result:texture:${namedJob}`);
     expect(await autocompleteChoices('stylize-show', [{ name: 'job', type: T.String, value: namedJob.slice(0, 4), focused: true }], fake.alice)).toContain(namedJob);
 
-    expect((await answerTo(fake.slashCommand('stylize-show', [{ name: 'job', type: T.String, value: 'nope' }], { user: fake.alice }))).content).toMatch(/there is no job nope here/);
+    expect((await answerTo(fake.slashCommand('stylize-show', [{ name: 'job', type: T.String, value: 'nope' }], { user: fake.alice }))).content).toMatch(/there is no job nope of yours here/);
+    // Someone else's result is not bob's to post; a manager may.
+    expect((await answerTo(fake.slashCommand('stylize-show', [{ name: 'job', type: T.String, value: namedJob }], { user: fake.bob }))).content).toMatch(/there is no job \S+ of yours here/);
+    expect((await answerTo(fake.slashCommand('stylize-show', [{ name: 'job', type: T.String, value: namedJob }], { user: fake.admin }))).files).toHaveLength(1);
     jobs.purgeExpired(Date.now() + 1000 * 3_600_000);
     const expired = await answerTo(fake.slashCommand('stylize-show', [{ name: 'job', type: T.String, value: namedJob }], { user: fake.alice }));
     expect(expired.ephemeral).toBe(true);

@@ -174,7 +174,8 @@ describe('using library styles on Slack', () => {
     expect(mine).toMatchObject({ user: ALICE });
     expect(mine.text).toContain(modalJob);
 
-    expect(await command('/stylize-show', 'J-nope', ALICE)).toMatch(/there is no job J-nope here/);
+    expect(await command('/stylize-show', 'J-nope', ALICE)).toMatch(/there is no job J-nope of yours here/);
+    expect(await command('/stylize-show', modalJob, BOB)).toMatch(/there is no job \S+ of yours here/);
     (h.jobs as unknown as { purgeExpired(now: number): number }).purgeExpired(Date.now() + 1000 * 3_600_000);
     expect(await command('/stylize-show', modalJob, ALICE)).toMatch(/has expired/);
     expect((await mentionReply(ALICE, `show ${modalJob}`)).text).toMatch(/has expired/);
