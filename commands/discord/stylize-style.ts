@@ -34,6 +34,8 @@ function entryLine(e: LibraryEntry): string {
 }
 
 async function save(interaction: ChatInputCommandInteraction, ctx: DiscordContext): Promise<void> {
+  // Every DM shares one 'dm' workspace (settings, limits): a style saved there would be everyone's.
+  if (!interaction.guildId) return refuse(interaction, 'Saved styles belong to a server: save it there. In DMs the built-in styles are available by name.');
   const name = interaction.options.getString('name', true);
   const attachment = interaction.options.getAttachment('image', true);
   const problem = checkAttachment('style', attachmentInfo(attachment), ctx.config);

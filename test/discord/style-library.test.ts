@@ -167,6 +167,11 @@ describe('the style library on Discord', () => {
     const pdf = fake.addAttachment({ filename: 'doc.pdf', contentType: 'application/pdf', data: Buffer.from('%PDF-1.4') });
     expect((await saveStyle(fake.bob, 'doc', pdf)).content).toMatch(/application\/pdf/);
     expect(savedNames()).toEqual(['waves']);
+    // All DMs share one workspace: a style saved there would be every DM user's.
+    const dm = fake.openDm(fake.bob);
+    const inDm = fake.slashCommand('stylize-style', sub('save', [{ name: 'name', type: T.String, value: 'mine' }, { name: 'image', type: T.Attachment, value: image.id }]), { user: fake.bob, channelId: dm }, [image]);
+    expect((await answerTo(inDm)).content).toMatch(/Saved styles belong to a server/);
+    expect(jobs.styles.entries('discord', 'dm').filter((e) => e.source === 'saved')).toEqual([]);
     // The same person may replace their own style.
     expect((await saveStyle(fake.alice, 'waves', await png('waves2.png', 32, 40, 7))).content).toMatch(/Replaced the style `waves`/);
   });
