@@ -18,7 +18,6 @@ import { JobMetrics } from './job-metrics.ts';
 import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { limitsFromEnv } from './limits.ts';
-import { withNamedStyles } from './named-styles.ts';
 import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue/queue-backend.ts';
 import { recoverActiveJobs, undeliveredResults } from './recovery.ts';
 import { storeResult } from './results.ts';
@@ -259,7 +258,7 @@ export class JobCoordinator implements JobService {
     if (this.stopped || this.draining) throw new Refusal(RESTARTING_REASON);
     const unavailable = this.queue.unavailableReason();
     if (unavailable) throw new Refusal(unavailable);
-    const { kind, owner, inputs, options, sheet, limits } = admit(withNamedStyles(spec, this.styles), this.settings, this.ceilings);
+    const { kind, owner, inputs, options, sheet, limits } = admit(spec, this.settings, this.ceilings, this.styles);
     const key = userKey(owner);
     let mine = 0;
     for (const a of this.active.values()) if (a.userKey === key) mine++;
