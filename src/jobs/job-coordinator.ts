@@ -13,6 +13,7 @@ import { buildEngineJob, plannedSteps, stepPlan, type RunStart, type StepPlan } 
 import type { EngineJob, EngineOutcome } from './engine-process/protocol.ts';
 import { EventOutbox } from './event-outbox.ts';
 import { JobFiles } from './job-files.ts';
+import { JobHistory } from './job-history.ts';
 import { JobMetrics } from './job-metrics.ts';
 import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
@@ -23,6 +24,7 @@ import { storeResult } from './results.ts';
 import { RetentionSweep } from './retention.ts';
 import { retentionFromEnv, type CoordinatorConfig } from './service-config.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
+import { WorkspaceStyles } from './workspace-styles.ts';
 import type { Actor, CancelResult, JobEvent, JobFileResult, JobInputs, JobListener, JobOwner, JobRecord, JobService, JobSpec, Limits, Platform, SubmitResult, TimelapseRequest } from './types.ts';
 
 /** Why the service cannot take or run jobs right now (readiness); undefined when it can. */
@@ -37,6 +39,8 @@ const TEST_CRASH_AFTER_COMPLETION = 'STYLIZE_TEST_CRASH_AFTER_COMPLETION';
 export class JobCoordinator implements JobService {
   readonly settings: SqliteSettingsStore;
   readonly ceilings: Limits;
+  readonly styles: WorkspaceStyles;
+  readonly history: JobHistory;
   private readonly db: Db;
   private readonly store: JobStore;
   private readonly retention: RetentionSweep;
@@ -61,6 +65,8 @@ export class JobCoordinator implements JobService {
     this.store = new JobStore(this.db);
     this.settings = new SqliteSettingsStore(this.db, () => this.ceilings);
     this.retention = new RetentionSweep(this.store, retentionMs);
+    this.styles = WorkspaceStyles.open(this.db, this.settings, () => this.ceilings);
+    this.history = new JobHistory(this.db, this.store, retentionMs);
     this.files = new JobFiles(this.store, retentionMs, (jobId) => this.get(jobId));
     this.queue.setHooks(this.hooks());
     this.recover();
@@ -252,7 +258,7 @@ export class JobCoordinator implements JobService {
     if (this.stopped || this.draining) throw new Refusal(RESTARTING_REASON);
     const unavailable = this.queue.unavailableReason();
     if (unavailable) throw new Refusal(unavailable);
-    const { kind, owner, inputs, options, sheet, limits } = admit(spec, this.settings, this.ceilings);
+    const { kind, owner, inputs, options, sheet, limits } = admit(spec, this.settings, this.ceilings, this.styles);
     const key = userKey(owner);
     let mine = 0;
     for (const a of this.active.values()) if (a.userKey === key) mine++;
