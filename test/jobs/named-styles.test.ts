@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
+import { SCHEMA_VERSION } from '../../src/jobs/db.ts';
 import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { readBuiltinStyle } from '../../src/styles/index.ts';
 import { makePng, owner, tempDir } from './helpers.ts';
@@ -107,7 +108,7 @@ describe('the saved-style store', () => {
     db.pragma('user_version = 3');
     db.close();
     svc = open();
-    expect(withDb((d) => d.pragma('user_version', { simple: true }))).toBe(4);
+    expect(withDb((d) => d.pragma('user_version', { simple: true }))).toBe(SCHEMA_VERSION);
     expect((await svc.styles.save('discord', 'g1', 'after-upgrade', await makePng(16, 16, 9), ALICE)).ok).toBe(true);
   });
 });

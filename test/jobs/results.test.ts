@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
+import { SCHEMA_VERSION } from '../../src/jobs/db.ts';
 import { RESTARTING_REASON, type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
@@ -128,6 +129,6 @@ describe('results that survive a restart', () => {
     await upgraded.stop();
     expect(rows(dir, 'SELECT iteration, source FROM job_checkpoints WHERE job_id = ?', kept.id)).toEqual([{ iteration: 3, source: 'preview' }]);
     expect(rows(dir, "SELECT name FROM sqlite_master WHERE name IN ('job_results', 'job_sheet_runs') ORDER BY name")).toEqual([{ name: 'job_results' }, { name: 'job_sheet_runs' }]);
-    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: 4 }]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
   });
 });
