@@ -13,10 +13,12 @@ import { ADMIN_OPTION_SPECS } from '../../src/chat/chat-options.ts';
 import { chatChoices } from '../../src/discord/command-options.ts';
 import type { DiscordContext } from '../../src/discord/context.ts';
 import { answerPrivately, refuse } from '../../src/discord/replies.ts';
+import { LIBRARY_KEYS, LIBRARY_LABELS, describeLibrarySetting, findLibraryKey } from '../../src/jobs/library-settings.ts';
 import { LIMIT_KEYS, findLimitKey } from '../../src/jobs/limits.ts';
 import type { WorkspaceSettings } from '../../src/jobs/types.ts';
 import { findOptionSpec } from '../../src/option-names.ts';
 import type { OptionSpec } from '../../src/options.ts';
+import { BUILTIN_STYLE_NAMES } from '../../src/styles/index.ts';
 
 type LimitKey = (typeof LIMIT_KEYS)[number];
 
@@ -26,6 +28,7 @@ const LIMIT_DESCRIPTIONS: Record<LimitKey, string> = {
   maxSteps: 'most steps of one job',
   maxSize: 'largest output size in pixels',
   jobTimeoutSec: 'seconds one job may run',
+  maxStyles: 'saved styles in the style library',
 };
 
 export const data = new SlashCommandBuilder()
@@ -58,6 +61,8 @@ type SettingKey = { key: string; label: string } | { error: string };
 function resolveSettingKey(name: string): SettingKey {
   const limit = findLimitKey(name);
   if (limit) return { key: limit, label: limit };
+  const library = findLibraryKey(name);
+  if (library) return { key: library, label: LIBRARY_LABELS[library] };
   const spec = findOptionSpec(name);
   if (!spec) return { error: `Unknown option "${name}". Pick one from the list.` };
   if (!spec.admin) return { error: `"${label(spec)}" cannot have a server default; users set it per job.` };
@@ -73,11 +78,14 @@ export function settingsSummary(s: WorkspaceSettings): string {
     (spec) => `• ${label(spec)} = ${formatValue(s.defaults[spec.key])}`,
   );
   const limits = LIMIT_KEYS.filter((k) => s.limits[k] !== undefined).map((k) => `• ${k} = ${s.limits[k]} (${LIMIT_DESCRIPTIONS[k]})`);
+  const library = LIBRARY_KEYS.filter((k) => s.library[k] !== undefined).map((k) => `• ${LIBRARY_LABELS[k]} = ${formatValue(s.library[k]) || 'none'}`);
   return [
     '**Defaults**',
     ...(defaults.length ? defaults : ['• none: built-in defaults apply']),
     '**Limits**',
     ...(limits.length ? limits : ["• none: the bot's global limits apply"]),
+    '**Style library**',
+    ...(library.length ? library : ['• everyone may save styles; every built-in style is offered']),
   ].join('\n');
 }
 
@@ -111,8 +119,9 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
     return refuse(interaction, (e as Error).message);
   }
   const stored = settings.get('discord', guildId);
-  const now = (stored.defaults as Record<string, unknown>)[resolved.key] ?? (stored.limits as Record<string, unknown>)[resolved.key];
-  return answerPrivately(interaction, `\`${resolved.label}\` is now \`${formatValue(now ?? value)}\` for this server.`);
+  const now =
+    (stored.defaults as Record<string, unknown>)[resolved.key] ?? (stored.limits as Record<string, unknown>)[resolved.key] ?? (stored.library as Record<string, unknown>)[resolved.key];
+  return answerPrivately(interaction, `\`${resolved.label}\` is now \`${formatValue(now ?? value) || 'none'}\` for this server.`);
 }
 
 function matches(text: string, query: string): boolean {
@@ -124,6 +133,15 @@ function choice(name: string, value: string): ApplicationCommandOptionChoiceData
   return { name: name.length <= 100 ? name : `${name.slice(0, 99)}…`, value };
 }
 
+/** hidden_styles takes a list of built-ins: the last name is completed, the ones before it kept. */
+function hiddenStylesChoices(typed: string): ApplicationCommandOptionChoiceData<string>[] {
+  const words = typed.toLowerCase().split(/[\s,]+/);
+  const last = words.pop() ?? '';
+  const before = words.filter(Boolean);
+  const names = BUILTIN_STYLE_NAMES.filter((n) => !before.includes(n) && n.startsWith(last)).map((n) => [...before, n].join(','));
+  return [...names, ...('none'.startsWith(typed.trim().toLowerCase()) ? ['none'] : [])].map((c) => choice(c, c));
+}
+
 export async function autocomplete(interaction: AutocompleteInteraction): Promise<void> {
   const focused = interaction.options.getFocused(true);
   const typed = String(focused.value);
@@ -132,11 +150,15 @@ export async function autocomplete(interaction: AutocompleteInteraction): Promis
     choices = [
       ...ADMIN_OPTION_SPECS.map((s) => choice(`${label(s)} — ${s.description}`, label(s))),
       ...LIMIT_KEYS.map((k) => choice(`${k} — limit: ${LIMIT_DESCRIPTIONS[k]}`, k)),
+      ...LIBRARY_KEYS.map((k) => choice(`${LIBRARY_LABELS[k]} — ${describeLibrarySetting(k)}`, LIBRARY_LABELS[k])),
     ].filter((c) => matches(c.name, typed));
   } else if (focused.name === 'value') {
-    const spec = findOptionSpec(interaction.options.getString('option') ?? '');
-    const fixed = spec?.kind === 'boolean' ? ['true', 'false'] : spec?.choices ? chatChoices(spec) : [];
-    choices = fixed.length ? fixed.filter((c) => matches(c, typed)).map((c) => choice(c, c)) : typed ? [choice(typed, typed)] : [];
+    const option = interaction.options.getString('option') ?? '';
+    const spec = findOptionSpec(option);
+    const library = findLibraryKey(option);
+    const fixed = library === 'styleSavers' ? ['everyone', 'admins'] : spec?.kind === 'boolean' ? ['true', 'false'] : spec?.choices ? chatChoices(spec) : [];
+    if (library === 'hiddenStyles') choices = hiddenStylesChoices(typed);
+    else choices = fixed.length ? fixed.filter((c) => matches(c, typed)).map((c) => choice(c, c)) : typed ? [choice(typed, typed)] : [];
   }
   await interaction.respond(choices.slice(0, 25));
 }

@@ -1,7 +1,16 @@
-// /stylize content:<image> style:<image> [mode preset steps size strength init original_colors seed]
+// /stylize content:<image> style:<image> style_name:<names> [mode preset steps size strength init colors seed]
 // Everything a refusal can be decided on from the payload (options, missing or wrong attachments)
 // is refused privately before the public "thinking…" reply; downloads and queueing come after it.
-import { ChannelType, InteractionContextType, SlashCommandBuilder, type Attachment, type ChatInputCommandInteraction } from 'discord.js';
+// style_name names library styles (completed as typed); the job service turns them into images,
+// after the attached style, which is then one more style of the blend.
+import {
+  ChannelType,
+  InteractionContextType,
+  SlashCommandBuilder,
+  type Attachment,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+} from 'discord.js';
 import { jobTitle, queuedText } from '../../src/chat/format.ts';
 import { checkAttachment, downloadAttachment } from '../../src/discord/input-images.ts';
 import { addChatOptions, readChatOptions } from '../../src/discord/command-options.ts';
@@ -10,6 +19,7 @@ import { attachmentInfo, interactionMeta, interactionOwner } from '../../src/dis
 import { describeError } from '../../src/discord/discord-io.ts';
 import type { DiscordJobMeta } from '../../src/discord/job-meta.ts';
 import { replyText } from '../../src/discord/messages.ts';
+import { respondWithStyleNames } from '../../src/discord/style-names.ts';
 import { refuse } from '../../src/discord/replies.ts';
 import type { JobInputs, JobRecord } from '../../src/jobs/types.ts';
 import { logger } from '../../src/log.ts';
@@ -51,7 +61,9 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   const content = interaction.options.getAttachment('content');
   const style = interaction.options.getAttachment('style');
   if (mode !== 'texture' && !content) return refuse(interaction, `A ${mode} needs a content image: attach one as \`content\`.`);
-  if (mode !== 'reconstruct' && !style) return refuse(interaction, `A ${mode} needs a style image: attach one as \`style\`.`);
+  if (mode !== 'reconstruct' && !style && options.styleName === undefined) {
+    return refuse(interaction, `A ${mode} needs a style: attach an image as \`style\` or name one from the library with \`style_name\` (\`/stylize-style list\`).`);
+  }
   // Both images are kept when given, so that 🧵/🧱 on the result can re-run either mode.
   const given = [
     ['content', content],
@@ -85,6 +97,11 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   if (!submitted.ok) return refuse(interaction, submitted.reason);
 
   await openConversation(interaction, ctx, submitted.job, submitted.position, meta);
+}
+
+/** style_name: the workspace's library names completing what is typed (the last name of a blend). */
+export async function autocomplete(interaction: AutocompleteInteraction, ctx: DiscordContext): Promise<void> {
+  await respondWithStyleNames(interaction, ctx);
 }
 
 /** The public reply, the thread on it, and from then on the job view posts there (also used by /stylize-sheet). */

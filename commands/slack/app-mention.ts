@@ -1,10 +1,13 @@
 // @stylize with images attached: first = content, second = style; words are options
 // (`texture`, `steps=300`). With the word `sheet` and a kind (`sheet texture layers=conv_1,conv_2`)
 // it queues an experiment sheet instead (see src/slack/sheet-mention.ts for which image is which).
-// Everything is answered in the mention's thread.
+// `save style <name>`, `styles`, `remove style <name>`, `history` and `show <job id>` speak to the
+// style library and the history instead (src/slack/library-mention.ts). Everything is answered in
+// the mention's thread.
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { SlackInputError, type SlackFile } from '../../src/slack/input-images.ts';
+import { answerLibraryMention, readLibraryMention } from '../../src/slack/library-mention.ts';
 import { mentionText, readMention } from '../../src/slack/mention.ts';
 import { asksForSheet, readSheetMention } from '../../src/slack/sheet-mention.ts';
 import { replyInThread } from '../../src/slack/replies.ts';
@@ -39,6 +42,14 @@ export function appMention(deps: SlackDeps) {
     const files = (event.files ?? []) as SlackFile[];
     const words = mentionText(event.text ?? '');
     const base = { teamId, channel: event.channel, userId: user, threadTs };
+    const library = readLibraryMention(words);
+    if (library) {
+      await answerLibraryMention(deps, client, library, { ...base, files }).catch(async (e: unknown) => {
+        log.error({ err: (e as Error).message }, 'style library mention failed');
+        await replyInThread(client, event.channel, threadTs, `<@${user}> Could not do that: ${(e as Error).message}`);
+      });
+      return;
+    }
     let job: SlackJobRequest;
     if (asksForSheet(words)) {
       const req = readSheetMention(words, files);

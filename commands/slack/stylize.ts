@@ -17,7 +17,8 @@ export function stylizeCommand(deps: SlackDeps) {
     }
     try {
       const defaults = deps.jobs.settings.get('slack', body.team_id).defaults;
-      await client.views.open({ trigger_id: body.trigger_id, view: buildStylizeModal({ channel: body.channel_id }, defaults) });
+      const library = deps.jobs.styles.entries('slack', body.team_id).map((e) => e.name);
+      await client.views.open({ trigger_id: body.trigger_id, view: buildStylizeModal({ channel: body.channel_id }, defaults, library) });
     } catch (e) {
       log.warn({ err: (e as Error).message }, 'views.open failed');
       await respond({ response_type: 'ephemeral', text: `Could not open the Stylize form: ${(e as Error).message}` }).catch(() => {});

@@ -2,6 +2,8 @@
 import type { Losses } from '../engine/types.ts';
 import { formatDuration, formatLosses } from '../jobs/summary.ts';
 import type { JobRecord } from '../jobs/types.ts';
+import { colorsOf } from '../options.ts';
+import { formatStyleNames } from '../styles/index.ts';
 import { RESULT_REACTIONS, CANCEL_REACTION, type ResultVisual } from './reactions.ts';
 
 export function progressBar(fraction: number, width = 20): string {
@@ -46,7 +48,9 @@ export function settingsText(job: JobView): string {
   if (job.kind === 'grid' && job.grid) {
     return `${jobTitle(job)} · 4 candidates at ${job.grid.spec.size}px · ${job.grid.spec.steps} steps each · preset ${o.preset} · style weight ${o.styleWeight} · seed ${o.seed}`;
   }
-  return `${o.mode} · preset ${o.preset} · ${o.size}px · ${o.steps} steps · ${o.optimizer} · style weight ${o.styleWeight} · init ${o.init}${o.originalColors ? ' · original colours' : ''} · seed ${o.seed}`;
+  const colors = colorsOf(o);
+  const named = o.styleName?.length ? ` · styles ${formatStyleNames(o.styleName)}` : '';
+  return `${o.mode}${named} · preset ${o.preset} · ${o.size}px · ${o.steps} steps · ${o.optimizer} · style weight ${o.styleWeight} · init ${o.init}${colors !== 'style' ? ` · colors ${colors}` : ''} · seed ${o.seed}`;
 }
 
 /** The result's first lines; sheets offer no re-run reactions (a sheet is not one image to re-run). */

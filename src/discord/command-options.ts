@@ -12,6 +12,9 @@ export function chatChoices(spec: OptionSpec): string[] {
   return (spec.choices ?? []).filter((c) => !hidden.includes(c));
 }
 
+/** Options Discord completes as they are typed (the command's autocomplete handler answers). */
+export const AUTOCOMPLETED: readonly (keyof StyleOptions)[] = ['styleName'];
+
 function describe(spec: OptionSpec): string {
   return spec.description.length <= 100 ? spec.description : `${spec.description.slice(0, 99)}…`;
 }
@@ -53,7 +56,7 @@ export function addChatOptions<B extends Builder>(builder: B, only?: readonly (k
         b = b.addBooleanOption((o) => o.setName(name).setDescription(describe(spec)));
         break;
       default:
-        b = b.addStringOption((o) => o.setName(name).setDescription(describe(spec)));
+        b = b.addStringOption((o) => o.setName(name).setDescription(describe(spec)).setAutocomplete(AUTOCOMPLETED.includes(spec.key)));
     }
   }
   return b;

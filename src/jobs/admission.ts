@@ -7,8 +7,10 @@ import { checkInputs, checkInputsForOptions, checkOwner, Refusal, rerunInputs, r
 import type { JobStore } from './job-store.ts';
 import { effectiveLimits } from './limits.ts';
 import { retentionText } from './retention.ts';
+import { withNamedStyles } from './named-styles.ts';
 import { checkSheetSpec, resolveSheetOptions, sheetContents } from './sheet-rules.ts';
 import type { GridJob, JobInputs, JobKind, JobOwner, JobSpec, Limits, SettingsStore, SheetSpec } from './types.ts';
+import type { WorkspaceStyles } from './workspace-styles.ts';
 
 export interface AdmittedJob {
   kind: JobKind;
@@ -22,7 +24,9 @@ export interface AdmittedJob {
   limits: Limits;
 }
 
-export function admit(spec: JobSpec, settings: SettingsStore, ceilings: Limits): AdmittedJob {
+/** `styles`: the workspace libraries a job's style names are looked up in (their images join its inputs). */
+export function admit(submitted: JobSpec, settings: SettingsStore, ceilings: Limits, styles?: WorkspaceStyles): AdmittedJob {
+  const spec = styles ? withNamedStyles(submitted, styles) : submitted;
   checkOwner(spec.owner);
   const inputs = checkInputs(spec.inputs);
   const kind: JobKind = spec.kind ?? (spec.sheet !== undefined ? 'sheet' : 'stylize');

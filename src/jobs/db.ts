@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -115,6 +115,23 @@ CREATE TABLE IF NOT EXISTS settings (
 );
 `;
 
+// Schema 4: a chat workspace's saved styles (the style library), kept until removed: the job
+// retention never touches them. And the index behind a user's job history.
+const SAVED_STYLES = `
+CREATE TABLE IF NOT EXISTS saved_styles (
+  platform TEXT NOT NULL,
+  workspace_id TEXT NOT NULL,
+  name TEXT NOT NULL,
+  saved_by TEXT NOT NULL,
+  saved_at INTEGER NOT NULL,
+  image BLOB NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  PRIMARY KEY (platform, workspace_id, name)
+);
+CREATE INDEX IF NOT EXISTS jobs_owner ON jobs(platform, workspace_id, user_id, seq);
+`;
+
 /** Brings a database of an older schema up to date; each step is a no-op where already applied. */
 function migrate(db: Db): void {
   const columns = new Set((db.pragma('table_info(jobs)') as { name: string }[]).map((c) => c.name));
@@ -123,6 +140,8 @@ function migrate(db: Db): void {
   // 2 → 3: checkpoints say whether they are a preview or taken at shutdown.
   const checkpointColumns = new Set((db.pragma('table_info(job_checkpoints)') as { name: string }[]).map((c) => c.name));
   if (!checkpointColumns.has('source')) db.exec("ALTER TABLE job_checkpoints ADD COLUMN source TEXT NOT NULL DEFAULT 'preview'");
+  // 3 → 4: saved styles and the history index (IF NOT EXISTS: nothing to do where they are).
+  db.exec(SAVED_STYLES);
   // → 5: grid and upscale jobs (job_grid_candidates is created by SCHEMA). Older rows keep NULL.
   if (!columns.has('grid_json')) db.exec('ALTER TABLE jobs ADD COLUMN grid_json TEXT');
 }

@@ -9,21 +9,23 @@ import { OptionsError, type Mode } from '../options.ts';
 import { newJobId, progressEvent, snapshot, userKey, type ActiveJob } from './active-job.ts';
 import { admit, checkCaps, rerunSpec } from './admission.ts';
 import { openDatabase, type Db } from './db.ts';
-import { buildEngineJob, plannedSteps, stepPlan, type RunStart, type StepPlan } from './engine-job.ts';
+import { buildEngineJob, stepPlan, type StepPlan } from './engine-job.ts';
 import type { EngineJob, EngineOutcome } from './engine-process/protocol.ts';
 import { EventOutbox } from './event-outbox.ts';
-import { finishedRuns, gridPickSpec, saveRun } from './grid-jobs.ts';
+import { gridPickSpec, saveRun } from './grid-jobs.ts';
 import { JobFiles } from './job-files.ts';
+import { JobHistory } from './job-history.ts';
 import { JobMetrics } from './job-metrics.ts';
 import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { limitsFromEnv } from './limits.ts';
 import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue/queue-backend.ts';
-import { recoverActiveJobs, undeliveredResults } from './recovery.ts';
+import { recoverActiveJobs, resumeStart, undeliveredResults } from './recovery.ts';
 import { storeResult } from './results.ts';
 import { RetentionSweep } from './retention.ts';
 import { retentionFromEnv, type CoordinatorConfig } from './service-config.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
+import { WorkspaceStyles } from './workspace-styles.ts';
 import type { Actor, CancelResult, GridPick, JobEvent, JobFileResult, JobInputs, JobListener, JobOwner, JobRecord, JobService, JobSpec, Limits, Platform, SubmitResult, TimelapseRequest } from './types.ts';
 
 /** Why the service cannot take or run jobs right now (readiness); undefined when it can. */
@@ -38,6 +40,8 @@ const TEST_CRASH_AFTER_COMPLETION = 'STYLIZE_TEST_CRASH_AFTER_COMPLETION';
 export class JobCoordinator implements JobService {
   readonly settings: SqliteSettingsStore;
   readonly ceilings: Limits;
+  readonly styles: WorkspaceStyles;
+  readonly history: JobHistory;
   private readonly db: Db;
   private readonly store: JobStore;
   private readonly retention: RetentionSweep;
@@ -62,6 +66,8 @@ export class JobCoordinator implements JobService {
     this.store = new JobStore(this.db);
     this.settings = new SqliteSettingsStore(this.db, () => this.ceilings);
     this.retention = new RetentionSweep(this.store, retentionMs);
+    this.styles = WorkspaceStyles.open(this.db, this.settings, () => this.ceilings);
+    this.history = new JobHistory(this.db, this.store, retentionMs);
     this.files = new JobFiles(this.store, retentionMs, (jobId) => this.get(jobId));
     this.queue.setHooks(this.hooks());
     this.recover();
@@ -258,7 +264,7 @@ export class JobCoordinator implements JobService {
     if (this.stopped || this.draining) throw new Refusal(RESTARTING_REASON);
     const unavailable = this.queue.unavailableReason();
     if (unavailable) throw new Refusal(unavailable);
-    const { kind, owner, inputs, options, sheet, grid, limits } = admit(spec, this.settings, this.ceilings);
+    const { kind, owner, inputs, options, sheet, grid, limits } = admit(spec, this.settings, this.ceilings, this.styles);
     const key = userKey(owner);
     let mine = 0;
     for (const a of this.active.values()) if (a.userKey === key) mine++;
@@ -384,25 +390,10 @@ export class JobCoordinator implements JobService {
     const { a, inputs } = found;
     const plan = this.plan(a, inputs);
     if (!plan) return undefined;
-    const job = buildEngineJob(a.record, a.timeoutSec, inputs, plan, this.resumeStart(a, plan));
+    const job = buildEngineJob(a.record, a.timeoutSec, inputs, plan, resumeStart(this.store, a, plan));
     a.iterationOffset = job.iterationOffset;
     this.markStarted(a);
     return job;
-  }
-
-  /**
-   * Where a job that was running when the process stopped goes on from, rather than from scratch
-   * (a restart should not cost a long job all its progress): its checkpoint, taken at a graceful
-   * stop, else the latest preview (L-BFGS loses its history; the image keeps what was achieved);
-   * a sheet, after its finished runs (the run that was under way starts over: a half-done run is
-   * worth less than its state). A coarse-to-fine job starts over: its checkpoint is at one of several sizes.
-   */
-  private resumeStart(a: ActiveJob, plan: StepPlan): RunStart {
-    if (!a.resume) return {};
-    if (a.record.sheet || a.record.kind === 'grid') return { sheetRuns: finishedRuns(this.store, a.record) };
-    if (plan.scaleSteps.length !== 1) return {};
-    const cp = this.store.checkpoint(a.record.id);
-    return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
   }
 
   private markStarted(a: ActiveJob): void {

@@ -30,7 +30,7 @@ export interface NewJob {
   createdAt: number;
 }
 
-interface JobRow {
+export interface JobRow {
   seq: number;
   id: string;
   kind: string;
@@ -79,7 +79,8 @@ export interface StoredSheetRun {
 
 const FINISHED: readonly JobState[] = ['completed', 'failed', 'cancelled'];
 
-function toStored(row: JobRow): StoredJob {
+/** A jobs row as the service sees it. */
+export function jobFromRow(row: JobRow): StoredJob {
   const owner: JobOwner = {
     platform: row.platform as Platform,
     workspaceId: row.workspace_id,
@@ -202,12 +203,12 @@ export class JobStore {
 
   get(id: string): StoredJob | undefined {
     const row = this.selectJob.get(id);
-    return row ? toStored(row) : undefined;
+    return row ? jobFromRow(row) : undefined;
   }
 
   /** Queued and running jobs in submission order. */
   active(): StoredJob[] {
-    return this.selectActive.all().map(toStored);
+    return this.selectActive.all().map(jobFromRow);
   }
 
   /** The kept input images, or undefined once purged. Several content images (sheets) come as contents. */
@@ -261,7 +262,7 @@ export class JobStore {
 
   /** Completed jobs whose result no adapter has confirmed, in submission order. */
   undelivered(): StoredJob[] {
-    return this.selectUndelivered.all().map(toStored);
+    return this.selectUndelivered.all().map(jobFromRow);
   }
 
   saveSheetRun(id: string, run: number, png: Buffer, runJson: string): void {

@@ -5,7 +5,7 @@ import { OptionsError } from '../options.ts';
 import type { Limits } from './types.ts';
 
 /** The limits, by the names admins set them with (the keys of Limits). */
-export const LIMIT_KEYS = ['maxUserJobs', 'maxQueue', 'maxSteps', 'maxSize', 'jobTimeoutSec'] as const satisfies readonly (keyof Limits)[];
+export const LIMIT_KEYS = ['maxUserJobs', 'maxQueue', 'maxSteps', 'maxSize', 'jobTimeoutSec', 'maxStyles'] as const satisfies readonly (keyof Limits)[];
 
 export type LimitKey = (typeof LIMIT_KEYS)[number];
 
@@ -15,6 +15,7 @@ export const DEFAULT_CEILINGS: Readonly<Limits> = {
   maxSteps: 1000,
   maxSize: 1024,
   jobTimeoutSec: 3600,
+  maxStyles: 100,
 };
 
 const ENV_NAMES: Record<LimitKey, string> = {
@@ -23,6 +24,7 @@ const ENV_NAMES: Record<LimitKey, string> = {
   maxSteps: 'STYLIZE_MAX_STEPS',
   maxSize: 'STYLIZE_MAX_SIZE',
   jobTimeoutSec: 'STYLIZE_JOB_TIMEOUT_SEC',
+  maxStyles: 'STYLIZE_MAX_STYLES',
 };
 
 /** The smallest value that still lets a job run (size 16 is the schema's minimum). */
@@ -32,6 +34,8 @@ const MINIMUM: Record<LimitKey, number> = {
   maxSteps: 1,
   maxSize: 16,
   jobTimeoutSec: 1,
+  // 0: nobody may save styles (the built-ins stay).
+  maxStyles: 0,
 };
 
 const DESCRIPTION: Record<LimitKey, string> = {
@@ -40,6 +44,7 @@ const DESCRIPTION: Record<LimitKey, string> = {
   maxSteps: 'steps of one job',
   maxSize: 'output size in pixels',
   jobTimeoutSec: 'seconds one job may run',
+  maxStyles: 'saved styles in the style library',
 };
 
 export function isLimitKey(key: string): key is LimitKey {
@@ -61,7 +66,7 @@ function parseWholeNumber(raw: unknown): number | undefined {
   return typeof n === 'number' && Number.isInteger(n) ? n : undefined;
 }
 
-/** The global ceilings: STYLIZE_MAX_USER_JOBS, _MAX_QUEUE, _MAX_STEPS, _MAX_SIZE, _JOB_TIMEOUT_SEC. */
+/** The global ceilings: STYLIZE_MAX_USER_JOBS, _MAX_QUEUE, _MAX_STEPS, _MAX_SIZE, _JOB_TIMEOUT_SEC, _MAX_STYLES. */
 export function limitsFromEnv(env: Record<string, string | undefined> = process.env): Limits {
   const out: Limits = { ...DEFAULT_CEILINGS };
   for (const key of LIMIT_KEYS) {

@@ -1,20 +1,33 @@
 // Per-workspace settings: admin defaults (options with admin: true) and limits, validated on write
 // by the one options schema, so a stored value is always one resolveOptions accepts.
 import { findOptionSpec } from '../option-names.ts';
-import { OptionsError, parseOption, type StyleOptions } from '../options.ts';
+import { OptionsError, parseOptionsInput, type StyleOptions } from '../options.ts';
 import type { Db } from './db.ts';
+import { findLibraryKey, isLibraryKey, parseLibrarySetting, type LibraryKey } from './library-settings.ts';
 import { findLimitKey, isLimitKey, parseLimit } from './limits.ts';
 import type { Limits, Platform, SettingsStore, WorkspaceSettings } from './types.ts';
 
-/** Resolves a setting name (option key, CLI flag, chat name or limit key) to its canonical key. */
-function canonicalKey(key: string): { kind: 'limit'; key: keyof Limits } | { kind: 'option'; key: keyof StyleOptions } {
+type SettingKey =
+  | { kind: 'limit'; key: keyof Limits }
+  /** key: where it is stored (an old name's option: original_colors is stored as colors); given: the option named. */
+  | { kind: 'option'; key: keyof StyleOptions; given: keyof StyleOptions }
+  | { kind: 'library'; key: LibraryKey };
+
+/** Resolves a setting name (option key, CLI flag, chat name, limit or style-library key) to its canonical key. */
+function canonicalKey(key: string): SettingKey {
   if (isLimitKey(key)) return { kind: 'limit', key };
   const limit = findLimitKey(key);
   if (limit) return { kind: 'limit', key: limit };
+  const library = findLibraryKey(key);
+  if (library) return { kind: 'library', key: library };
   const spec = findOptionSpec(key);
-  if (!spec) throw new OptionsError(`unknown setting "${key}": use an option name (steps, size, preset, …) or a limit (maxUserJobs, maxQueue, maxSteps, maxSize, jobTimeoutSec)`);
+  if (!spec) {
+    throw new OptionsError(
+      `unknown setting "${key}": use an option name (steps, size, preset, …), a limit (maxUserJobs, maxQueue, maxSteps, maxSize, jobTimeoutSec, maxStyles) or style_savers, hidden_styles`,
+    );
+  }
   if (!spec.admin) throw new OptionsError(`${spec.flag} cannot have a workspace default: each user sets it per job`);
-  return { kind: 'option', key: spec.key };
+  return { kind: 'option', key: spec.aliasOf ?? spec.key, given: spec.key };
 }
 
 export class SqliteSettingsStore implements SettingsStore {
@@ -39,10 +52,11 @@ export class SqliteSettingsStore implements SettingsStore {
   }
 
   get(platform: Platform, workspaceId: string): WorkspaceSettings {
-    const out: WorkspaceSettings = { defaults: {}, limits: {} };
+    const out: WorkspaceSettings = { defaults: {}, limits: {}, library: {} };
     for (const row of this.selectAll.all(platform, workspaceId)) {
       const value = JSON.parse(row.value_json) as unknown;
       if (isLimitKey(row.key)) out.limits[row.key] = value as number;
+      else if (isLibraryKey(row.key)) (out.library as Record<string, unknown>)[row.key] = value;
       else (out.defaults as Record<string, unknown>)[row.key] = value;
     }
     return out;
@@ -50,7 +64,9 @@ export class SqliteSettingsStore implements SettingsStore {
 
   set(platform: Platform, workspaceId: string, key: string, value: unknown): void {
     const k = canonicalKey(key);
-    const parsed = k.kind === 'limit' ? parseLimit(k.key, value, this.ceilings()) : parseOption(k.key, value);
+    // An old name is folded into the option it names (original_colors true → colors keep) by the schema.
+    const parsed =
+      k.kind === 'limit' ? parseLimit(k.key, value, this.ceilings()) : k.kind === 'library' ? parseLibrarySetting(k.key, value) : parseOptionsInput({ [k.given]: value })[k.key];
     this.upsert.run(platform, workspaceId, k.key, JSON.stringify(parsed), Date.now());
   }
 

@@ -145,11 +145,25 @@ export interface Limits {
   maxSteps: number;
   maxSize: number;
   jobTimeoutSec: number;
+  /** Saved styles in the workspace's style library. */
+  maxStyles: number;
+}
+
+/** Who may save styles to a workspace's library. */
+export type StyleSavers = 'everyone' | 'admins';
+
+/** The workspace's style-library settings (admins set them beside the defaults and limits). */
+export interface LibrarySettings {
+  /** Default everyone. */
+  styleSavers?: StyleSavers;
+  /** Built-in styles this workspace does not offer. */
+  hiddenStyles?: string[];
 }
 
 export interface WorkspaceSettings {
   defaults: OptionsInput;
   limits: Partial<Limits>;
+  library: LibrarySettings;
 }
 
 export interface SettingsStore {
@@ -158,6 +172,45 @@ export interface SettingsStore {
   set(platform: Platform, workspaceId: string, key: string, value: unknown): void;
   /** Without key: every setting of the workspace. */
   reset(platform: Platform, workspaceId: string, key?: string): void;
+}
+
+/** One style of a workspace's library: a built-in painting or a style someone saved there. */
+export interface LibraryEntry {
+  name: string;
+  source: 'builtin' | 'saved';
+  /** Saved styles: who saved it, and when (ms). */
+  savedBy?: string;
+  savedAt?: number;
+}
+
+export type StyleSaveResult = { ok: true; entry: LibraryEntry; replaced: boolean } | { ok: false; reason: string };
+export type StyleRemoveResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * A workspace's style library: the built-ins (minus those an admin hid) and the styles saved there
+ * (a saved style may take a built-in's name and then replaces it). Jobs naming styles get them from here.
+ */
+export interface StyleLibraryService {
+  entries(platform: Platform, workspaceId: string): LibraryEntry[];
+  /** The image is checked (type, bytes, pixels) and re-encoded (at most 1024 px) before anything is stored. */
+  save(platform: Platform, workspaceId: string, name: string, image: Buffer, by: Actor): Promise<StyleSaveResult>;
+  /** The person who saved it, or an admin. */
+  remove(platform: Platform, workspaceId: string, name: string, by: Actor): StyleRemoveResult;
+  /** One PNG of every style with its name; undefined when the library is empty. */
+  contactSheet(platform: Platform, workspaceId: string): Promise<Buffer | undefined>;
+}
+
+export type StoredResultView = { ok: true; job: JobRecord; png: Buffer; runtimeMs: number; summary: string } | { ok: false; reason: string };
+
+/** A user's past jobs, and the results still kept (for /stylize-history and /stylize-show). */
+export interface JobHistoryService {
+  /** The user's latest jobs in the workspace, newest first. */
+  recent(platform: Platform, workspaceId: string, userId: string, limit?: number): JobRecord[];
+  /**
+   * A completed job's result while it is kept, or why not: the owner's, or any of the workspace's
+   * for an admin (DMs share one 'dm' workspace: there only the owner's).
+   */
+  result(platform: Platform, workspaceId: string, jobId: string, by: Actor): StoredResultView;
 }
 
 export interface JobService {
@@ -184,6 +237,8 @@ export interface JobService {
   confirmDelivered(jobId: string): void;
   on(listener: JobListener): () => void;
   readonly settings: SettingsStore;
+  readonly styles: StyleLibraryService;
+  readonly history: JobHistoryService;
   start(): Promise<void>;
   stop(): Promise<void>;
 }

@@ -11,6 +11,8 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, readonly string[]>> 
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
+  // A link to a result for /stylize-history: no scope (the bot can only link what it can see).
+  'chat.getPermalink': [],
   'users.info': ['users:read'],
   'reactions.add': ['reactions:write'],
   'files.info': ['files:read'],
@@ -28,7 +30,7 @@ export const WRAPPER_METHODS: Readonly<Record<string, readonly string[]>> = {
 
 /** Scopes needed for things that are not Web API calls. */
 export const NON_METHOD_SCOPES: Readonly<Record<string, string>> = {
-  commands: 'the /stylize and /stylize-config slash commands',
+  commands: 'the /stylize, /stylize-sheet, /stylize-style, /stylize-history, /stylize-show and /stylize-config slash commands',
   'app_mentions:read': 'the app_mention event',
   'reactions:read': 'the reaction_added event',
   // url_private downloads with the bot token.

@@ -2,6 +2,7 @@
 // stored through the job service's SettingsStore (which validates through the options schema).
 // Returns the reply text; never throws for bad input.
 import { ADMIN_OPTION_SPECS } from '../chat/chat-options.ts';
+import { LIBRARY_KEYS, LIBRARY_LABELS, findLibraryKey } from '../jobs/library-settings.ts';
 import { LIMIT_KEYS, findLimitKey } from '../jobs/limits.ts';
 import { findOptionSpec } from '../option-names.ts';
 import type { SettingsStore } from '../jobs/types.ts';
@@ -12,7 +13,7 @@ export const CONFIG_USAGE =
 
 function settingNames(): string {
   const options = ADMIN_OPTION_SPECS.map((s) => s.chat ?? s.flag).join(', ');
-  return `Options: ${options}.\nLimits: ${LIMIT_KEYS.join(', ')}.`;
+  return `Options: ${options}.\nLimits: ${LIMIT_KEYS.join(', ')}.\nStyle library: ${LIBRARY_KEYS.map((k) => LIBRARY_LABELS[k]).join(', ')}.`;
 }
 
 function show(value: unknown): string {
@@ -28,6 +29,8 @@ function resolveKey(name: string): { key: string; label: string } | { error: str
   }
   const limit = findLimitKey(name);
   if (limit) return { key: limit, label: limit };
+  const library = findLibraryKey(name);
+  if (library) return { key: library, label: LIBRARY_LABELS[library] };
   return { error: `unknown setting "${name}".\n${settingNames()}` };
 }
 
@@ -35,9 +38,11 @@ function showSettings(store: SettingsStore, teamId: string): string {
   const s = store.get('slack', teamId);
   const defaults = Object.entries(s.defaults).filter(([, v]) => v !== undefined);
   const limits = Object.entries(s.limits).filter(([, v]) => v !== undefined);
+  const library = LIBRARY_KEYS.filter((k) => s.library[k] !== undefined).map((k) => `${LIBRARY_LABELS[k]} = ${show(s.library[k]) || 'none'}`);
   const lines = [
     defaults.length ? `Workspace defaults: ${defaults.map(([k, v]) => `${findOptionSpec(k)?.chat ?? findOptionSpec(k)?.flag ?? k} = ${show(v)}`).join(' · ')}` : 'Workspace defaults: none (built-in defaults apply).',
     limits.length ? `Workspace limits: ${limits.map(([k, v]) => `${k} = ${show(v)}`).join(' · ')}` : 'Workspace limits: none (server limits apply).',
+    library.length ? `Style library: ${library.join(' · ')}` : 'Style library: everyone may save styles; every built-in is offered.',
     settingNames(),
   ];
   return lines.join('\n');
@@ -58,8 +63,8 @@ export function runConfigCommand(store: SettingsStore, teamId: string, text: str
       const isLimit = (LIMIT_KEYS as readonly string[]).includes(key.key);
       store.set('slack', teamId, key.key, isLimit && /^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
       const s = store.get('slack', teamId);
-      const stored = isLimit ? (s.limits as Record<string, unknown>)[key.key] : (s.defaults as Record<string, unknown>)[key.key];
-      return `Set ${key.label} = ${show(stored ?? value)} for this workspace.`;
+      const stored = isLimit ? (s.limits as Record<string, unknown>)[key.key] : ((s.defaults as Record<string, unknown>)[key.key] ?? (s.library as Record<string, unknown>)[key.key]);
+      return `Set ${key.label} = ${show(stored ?? value) || 'none'} for this workspace.`;
     }
     if (sub === 'reset') {
       const name = words[1];

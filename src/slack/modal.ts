@@ -4,11 +4,16 @@
 import type { types } from '@slack/bolt';
 import { CHAT_OPTION_SPECS } from '../chat/chat-options.ts';
 import { BASE_DEFAULTS, OptionsError, parseOption, resolveOptions, type Mode, type OptionSpec, type OptionsInput, type StyleOptions } from '../options.ts';
+import type { StyleRef } from '../styles/index.ts';
 import { IMAGE_FILETYPES, precheckFile, type DownloadLimits, type SlackFile } from './input-images.ts';
 
 export const STYLIZE_MODAL_CALLBACK = 'stylize_modal';
 export const CONTENT_BLOCK = 'content';
 export const STYLE_BLOCK = 'style';
+/** A select of the workspace's style library, beside the style image's picker. */
+export const LIBRARY_BLOCK = 'style_library';
+/** Slack's most options in a static select. */
+const MAX_SELECT_OPTIONS = 100;
 export const FILE_ACTION = 'file';
 export const OPTION_ACTION = 'value';
 
@@ -98,11 +103,30 @@ function effectiveDefaults(adminDefaults: OptionsInput): StyleOptions {
   }
 }
 
-export function buildStylizeModal(meta: ModalMetadata, adminDefaults: OptionsInput = {}): types.ModalView {
+/** The library select; its options are the library's names (the first 100: the rest by name in Style name). */
+function libraryBlock(names: readonly string[]): types.InputBlock {
+  return {
+    type: 'input',
+    block_id: LIBRARY_BLOCK,
+    optional: true,
+    label: plain('Style from the library'),
+    hint: plain('Instead of a style image, or blended with it. To blend several or weigh them, write them in Style name, e.g. starry-night:3 scream.'),
+    element: {
+      type: 'static_select',
+      action_id: OPTION_ACTION,
+      placeholder: plain('pick a style'),
+      options: names.slice(0, MAX_SELECT_OPTIONS).map((n) => ({ text: plain(clip(n, 75)), value: n })),
+    },
+  };
+}
+
+/** `library`: the workspace's style names, offered in a select beside the style picker. */
+export function buildStylizeModal(meta: ModalMetadata, adminDefaults: OptionsInput = {}, library: readonly string[] = []): types.ModalView {
   const defaults = effectiveDefaults(adminDefaults);
   const blocks: types.KnownBlock[] = [
     fileBlock(CONTENT_BLOCK, 'Content image', 'The picture to repaint. Not needed for mode texture.'),
-    fileBlock(STYLE_BLOCK, 'Style image', 'The artwork whose style to copy. Not needed for mode reconstruct.'),
+    fileBlock(STYLE_BLOCK, 'Style image', 'The artwork whose style to copy. Not needed for mode reconstruct, or with a library style.'),
+    ...(library.length ? [libraryBlock(library)] : []),
   ];
   for (const spec of CHAT_OPTION_SPECS) {
     blocks.push({
@@ -187,6 +211,16 @@ export function readStylizeModal(view: SubmittedView, adminDefaults: OptionsInpu
   }
   const contentFile = values[CONTENT_BLOCK]?.[FILE_ACTION]?.files?.[0];
   const styleFile = values[STYLE_BLOCK]?.[FILE_ACTION]?.files?.[0];
+  const picked = rawValue(values[LIBRARY_BLOCK]?.[OPTION_ACTION]);
+  if (typeof picked === 'string') {
+    // The picked style joins the names written in Style name (weight 1), checked by the one parser.
+    const written = (options.styleName as StyleRef[] | undefined) ?? [];
+    try {
+      options.styleName = parseOption('styleName', written.some((r) => r.name === picked) ? written : [...written, { name: picked, weight: 1 }]);
+    } catch (e) {
+      errors[LIBRARY_BLOCK] = (e as Error).message;
+    }
+  }
 
   let mode: Mode = BASE_DEFAULTS.mode;
   try {
@@ -197,7 +231,7 @@ export function readStylizeModal(view: SubmittedView, adminDefaults: OptionsInpu
   }
   const need = requiredImages(mode);
   if (need.content && !contentFile) errors[CONTENT_BLOCK] = `Mode ${mode} needs a content image (or choose mode texture).`;
-  if (need.style && !styleFile) errors[STYLE_BLOCK] = `Mode ${mode} needs a style image (or choose mode reconstruct).`;
+  if (need.style && !styleFile && options.styleName === undefined) errors[STYLE_BLOCK] = `Mode ${mode} needs a style image or a library style (or choose mode reconstruct).`;
   if (contentFile) {
     const problem = precheckFile(contentFile, limits, 'The content image');
     if (problem) errors[CONTENT_BLOCK] = problem;

@@ -209,7 +209,7 @@ describe('discord bot against a fake Discord', () => {
     expect(callbackData(show).content).toMatch(/steps = 5[\s\S]*maxSize = 64/);
 
     await fake.waitFor(isCallback(fake.slashCommand('stylize-config', [{ name: 'reset', type: T.Subcommand, options: [] }], { user: fake.admin })));
-    expect(jobs.settings.get('discord', fake.guildId)).toEqual({ defaults: {}, limits: {} });
+    expect(jobs.settings.get('discord', fake.guildId)).toEqual({ defaults: {}, limits: {}, library: {} });
   });
 
   test('bad attachments are refused privately before anything is queued', async () => {

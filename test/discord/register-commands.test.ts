@@ -59,11 +59,11 @@ describe('registerCommands against the fake Discord', () => {
 
   test('guild registration: one bulk PUT with the generated commands', async () => {
     const n = await registerCommands({ token: fake.token, applicationId: fake.appId, guildId: fake.guildId, apiUrl: fake.apiUrl });
-    expect(n).toBe(4);
+    expect(n).toBe(7);
     const put = fake.requests.find((r) => r.method === 'PUT' && r.path === `/applications/${fake.appId}/guilds/${fake.guildId}/commands`)!;
     expect(put.headers.authorization).toBe(`Bot ${fake.token}`);
     const commands = put.body as CommandBody[];
-    expect(commands.map((c) => c.name).sort()).toEqual(['stylize', 'stylize-config', 'stylize-queue', 'stylize-sheet']);
+    expect(commands.map((c) => c.name).sort()).toEqual(['stylize', 'stylize-config', 'stylize-history', 'stylize-queue', 'stylize-sheet', 'stylize-show', 'stylize-style']);
 
     const stylize = commands.find((c) => c.name === 'stylize')!;
     const byName = new Map(stylize.options!.map((o) => [o.name, o]));
@@ -81,6 +81,21 @@ describe('registerCommands against the fake Discord', () => {
       if (spec.kind === 'boolean') expect(o.type).toBe(ApplicationCommandOptionType.Boolean);
     }
     expect(stylize.options!.length).toBe(2 + CHAT_OPTION_SPECS.length);
+    // Library names are completed as typed; the old name original_colors is not offered (colors is).
+    expect(byName.get('style_name')).toMatchObject({ type: ApplicationCommandOptionType.String, autocomplete: true });
+    expect(byName.has('original_colors')).toBe(false);
+    expect(byName.get('colors')!.choices!.map((c) => c.value)).toEqual(['style', 'keep', 'palette']);
+
+    // /stylize-style save | list | remove; remove completes the names the caller may remove.
+    const style = commands.find((c) => c.name === 'stylize-style')!;
+    expect(style.options!.map((o) => o.name)).toEqual(['save', 'list', 'remove']);
+    const save = style.options!.find((o) => o.name === 'save')!;
+    expect(save.options!.map((o) => [o.name, o.type, o.required])).toEqual([
+      ['name', ApplicationCommandOptionType.String, true],
+      ['image', ApplicationCommandOptionType.Attachment, true],
+    ]);
+    expect(style.options!.find((o) => o.name === 'remove')!.options![0]).toMatchObject({ name: 'name', required: true, autocomplete: true });
+    expect(commands.find((c) => c.name === 'stylize-show')!.options![0]).toMatchObject({ name: 'job', required: true, autocomplete: true });
     expect(stylize.contexts?.sort()).toEqual([InteractionContextType.Guild, InteractionContextType.BotDM].sort());
 
     // /stylize-sheet: the kind first (required), three images per role, layers, and a few run options.
@@ -101,7 +116,7 @@ describe('registerCommands against the fake Discord', () => {
 
   test('global registration without a guild id', async () => {
     await registerCommands({ token: fake.token, applicationId: fake.appId, apiUrl: fake.apiUrl });
-    expect(fake.commands.get('global')).toHaveLength(4);
+    expect(fake.commands.get('global')).toHaveLength(7);
   });
 
   test('a wrong token is a clear error', async () => {

@@ -8,7 +8,7 @@ const png = Buffer.from([0x89, 0x50, 0x4e, 0x47]);
 
 describe('limits', () => {
   it('reads ceilings from env with defaults', () => {
-    expect(limitsFromEnv({})).toEqual({ maxUserJobs: 2, maxQueue: 50, maxSteps: 1000, maxSize: 1024, jobTimeoutSec: 3600 });
+    expect(limitsFromEnv({})).toEqual({ maxUserJobs: 2, maxQueue: 50, maxSteps: 1000, maxSize: 1024, jobTimeoutSec: 3600, maxStyles: 100 });
     expect(limitsFromEnv({ STYLIZE_MAX_STEPS: '500', STYLIZE_MAX_QUEUE: ' 7 ', STYLIZE_MAX_SIZE: '' })).toMatchObject({ maxSteps: 500, maxQueue: 7, maxSize: 1024 });
     expect(() => limitsFromEnv({ STYLIZE_MAX_USER_JOBS: 'lots' })).toThrow(/STYLIZE_MAX_USER_JOBS: got "lots"/);
     expect(() => limitsFromEnv({ STYLIZE_MAX_SIZE: '8' })).toThrow(/≥ 16/);

@@ -6,6 +6,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
+import { SCHEMA_VERSION } from '../../src/jobs/db.ts';
 import { RESTARTING_REASON, type JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobEvent, JobInputs, JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
@@ -128,7 +129,7 @@ describe('results that survive a restart', () => {
     await upgraded.stop();
     expect(rows(dir, 'SELECT iteration, source FROM job_checkpoints WHERE job_id = ?', kept.id)).toEqual([{ iteration: 3, source: 'preview' }]);
     expect(rows(dir, "SELECT name FROM sqlite_master WHERE name IN ('job_results', 'job_sheet_runs') ORDER BY name")).toEqual([{ name: 'job_results' }, { name: 'job_sheet_runs' }]);
-    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: 5 }]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
   });
 
   it('upgrades a schema 3 database to grid jobs (schema 5): a grid_json column and the candidates table, old rows kept', async () => {
@@ -146,9 +147,9 @@ describe('results that survive a restart', () => {
     await upgraded.stop();
     expect(rows(dir, "SELECT name FROM sqlite_master WHERE name = 'job_grid_candidates'")).toEqual([{ name: 'job_grid_candidates' }]);
     expect(rows(dir, 'SELECT grid_json FROM jobs WHERE id = ?', kept.id)).toEqual([{ grid_json: null }]);
-    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: 5 }]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
     // Opening it again is a no-op.
     await open(dir).stop();
-    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: 5 }]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
   });
 });

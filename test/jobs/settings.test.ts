@@ -27,9 +27,10 @@ describe('settings', () => {
     expect(svc.settings.get('discord', 'g1')).toEqual({
       defaults: { steps: 200, styleWeight: 5e5, styleLayers: ['conv1_1', 'relu2_1'] },
       limits: {},
+      library: {},
     });
-    expect(svc.settings.get('discord', 'g2')).toEqual({ defaults: {}, limits: {} });
-    expect(svc.settings.get('slack', 'g1')).toEqual({ defaults: {}, limits: {} });
+    expect(svc.settings.get('discord', 'g2')).toEqual({ defaults: {}, limits: {}, library: {} });
+    expect(svc.settings.get('slack', 'g1')).toEqual({ defaults: {}, limits: {}, library: {} });
   });
 
   it('refuses bad values, unknown keys and per-job-only options with one-line OptionsErrors', () => {
@@ -41,7 +42,7 @@ describe('settings', () => {
     expect(set('bogus', 1)).toThrow(/unknown setting "bogus"/);
     expect(set('seed', 1)).toThrow(/seed cannot have a workspace default/);
     expect(set('style-blend', '1,2')).toThrow(/style-blend cannot have a workspace default/);
-    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: {}, limits: {} });
+    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: {}, limits: {}, library: {} });
   });
 
   it('stores limits up to the ceiling and refuses above it', () => {
@@ -59,11 +60,30 @@ describe('settings', () => {
     svc.settings.set('discord', 'g1', 'maxSize', 256);
     svc.settings.set('discord', 'g2', 'steps', 70);
     svc.settings.reset('discord', 'g1', 'steps');
-    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: { preset: 'seed' }, limits: { maxSize: 256 } });
+    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: { preset: 'seed' }, limits: { maxSize: 256 }, library: {} });
     expect(() => svc.settings.reset('discord', 'g1', 'nope')).toThrow(/unknown setting "nope"/);
     svc.settings.reset('discord', 'g1');
-    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: {}, limits: {} });
+    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: {}, limits: {}, library: {} });
     expect(svc.settings.get('discord', 'g2').defaults).toEqual({ steps: 70 });
+  });
+
+  it('stores the old name original_colors as colors, and the style-library settings checked', () => {
+    svc.settings.set('discord', 'g1', 'original_colors', 'true');
+    expect(svc.settings.get('discord', 'g1').defaults).toEqual({ colors: 'keep' });
+    svc.settings.set('discord', 'g1', 'originalColors', false);
+    expect(svc.settings.get('discord', 'g1').defaults).toEqual({ colors: 'style' });
+    svc.settings.reset('discord', 'g1', 'original_colors');
+    expect(svc.settings.get('discord', 'g1').defaults).toEqual({});
+
+    svc.settings.set('discord', 'g1', 'style_savers', 'Admins');
+    svc.settings.set('discord', 'g1', 'hidden-styles', 'scream, shipwreck scream');
+    svc.settings.set('discord', 'g1', 'max_styles', '7');
+    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: {}, limits: { maxStyles: 7 }, library: { styleSavers: 'admins', hiddenStyles: ['scream', 'shipwreck'] } });
+    expect(() => svc.settings.set('discord', 'g1', 'style_savers', 'mods')).toThrow(/style_savers: got "mods", expected everyone or admins/);
+    expect(() => svc.settings.set('discord', 'g1', 'hidden_styles', 'mona-lisa')).toThrow(/"mona-lisa" is not a built-in style/);
+    expect(() => svc.settings.set('discord', 'g1', 'maxStyles', 101)).toThrow(/maxStyles: 101 is above this server's ceiling of 100/);
+    svc.settings.set('discord', 'g1', 'hidden_styles', 'none');
+    expect(svc.settings.get('discord', 'g1').library.hiddenStyles).toEqual([]);
   });
 
   it('survives a restart and applies to submitted jobs', async () => {
@@ -72,7 +92,7 @@ describe('settings', () => {
     svc.settings.set('discord', 'g1', 'maxSize', 64);
     await svc.stop();
     svc = open();
-    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: { steps: 40, preset: 'seed' }, limits: { maxSize: 64 } });
+    expect(svc.settings.get('discord', 'g1')).toEqual({ defaults: { steps: 40, preset: 'seed' }, limits: { maxSize: 64 }, library: {} });
     const img = await makePng(16, 16, 1);
     const r = svc.submit({ owner: owner('u1'), inputs: { content: img, styles: [img] }, options: { steps: 12 } });
     expect(r.ok).toBe(true);

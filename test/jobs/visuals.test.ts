@@ -7,6 +7,7 @@ import path from 'node:path';
 import { COMPARE_GAP } from '../../src/engine/visuals/compare.ts';
 import { CHART_HEIGHT, CHART_WIDTH } from '../../src/engine/visuals/loss-chart.ts';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
+import { SCHEMA_VERSION } from '../../src/jobs/db.ts';
 import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import type { JobRecord, SubmitResult } from '../../src/jobs/types.ts';
 import { makePng, owner, recordEvents, tempDir, weightsFile } from './helpers.ts';
@@ -67,7 +68,7 @@ describe('a finished job’s time-lapse, loss chart and before/after', () => {
     try {
       expect(db.prepare('SELECT COUNT(*) AS n FROM job_frames WHERE job_id = ?').get(j.id)).toEqual({ n: 0 });
       expect(db.prepare('SELECT COUNT(*) AS n FROM job_curves WHERE job_id = ?').get(j.id)).toEqual({ n: 0 });
-      expect(db.pragma('user_version', { simple: true })).toBe(5);
+      expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     } finally {
       db.close();
     }

@@ -64,7 +64,7 @@ describe('Slack app manifest', () => {
 
   it('subscribes to the events, commands and interactivity the listeners use', () => {
     expect(MANIFEST.settings.event_subscriptions.bot_events.sort()).toEqual(['app_mention', 'reaction_added']);
-    expect(MANIFEST.features.slash_commands.map((c) => c.command).sort()).toEqual(['/stylize', '/stylize-config', '/stylize-sheet']);
+    expect(MANIFEST.features.slash_commands.map((c) => c.command).sort()).toEqual(['/stylize', '/stylize-config', '/stylize-history', '/stylize-sheet', '/stylize-show', '/stylize-style']);
     expect(MANIFEST.settings.interactivity.is_enabled).toBe(true);
     expect(MANIFEST.settings.socket_mode_enabled).toBe(true);
     const listeners = readFileSync(path.join(root, 'commands/slack/index.ts'), 'utf8');

@@ -166,9 +166,9 @@ describe('/stylize-config', () => {
     expect(await config(ADMIN, 'set steps many')).toMatch(/^Cannot set: steps: got "many", expected a whole number/);
     expect(await config(ADMIN, 'set seed 3')).toMatch(/cannot have a workspace default/);
     expect(await config(ADMIN, 'set colour red')).toMatch(/unknown setting "colour"/);
-    expect(h.jobs.settings.get('slack', h.fake.teamId)).toEqual({ defaults: { steps: 200, styleWeight: 100000 }, limits: { maxSize: 256 } });
+    expect(h.jobs.settings.get('slack', h.fake.teamId)).toEqual({ defaults: { steps: 200, styleWeight: 100000 }, limits: { maxSize: 256 }, library: {} });
     // Other platforms' workspaces with the same id are untouched.
-    expect(h.jobs.settings.get('discord', h.fake.teamId)).toEqual({ defaults: {}, limits: {} });
+    expect(h.jobs.settings.get('discord', h.fake.teamId)).toEqual({ defaults: {}, limits: {}, library: {} });
 
     const shown = await config(ADMIN, 'show');
     expect(shown).toMatch(/steps = 200/);
@@ -176,7 +176,7 @@ describe('/stylize-config', () => {
     expect(await config(ADMIN, 'reset steps')).toBe('Reset steps to the default.');
     expect(h.jobs.settings.get('slack', h.fake.teamId).defaults.steps).toBeUndefined();
     expect(await config(ADMIN, 'reset')).toMatch(/^Reset every workspace setting/);
-    expect(h.jobs.settings.get('slack', h.fake.teamId)).toEqual({ defaults: {}, limits: {} });
+    expect(h.jobs.settings.get('slack', h.fake.teamId)).toEqual({ defaults: {}, limits: {}, library: {} });
     expect(await config(ADMIN, 'frobnicate')).toMatch(/Unknown subcommand "frobnicate"/);
   });
 

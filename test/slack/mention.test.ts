@@ -1,6 +1,7 @@
 // Reading an @mention's words and files, and the adapter's env settings.
 import { describe, expect, it } from 'vitest';
 import { slackOptionsFromEnv } from '../../src/slack/app.ts';
+import { readLibraryMention } from '../../src/slack/library-mention.ts';
 import { mentionText, readMention } from '../../src/slack/mention.ts';
 import { DEFAULT_SLACK_CONFIG, slackConfigFromEnv } from '../../src/slack/adapter-config.ts';
 
@@ -20,6 +21,28 @@ describe('readMention', () => {
     expect(readMention('<@U1> texture', [a], {})).toMatchObject({ ok: true, mode: 'texture', styleFile: a });
     expect(readMention('<@U1> reconstruct', [a], {})).toMatchObject({ ok: true, mode: 'reconstruct', contentFile: a });
     expect(readMention('<@U1>', [a], { mode: 'texture' })).toMatchObject({ ok: true, mode: 'texture', styleFile: a });
+  });
+
+  it('style= names library styles in place of the style image, or beside it', () => {
+    const named = [{ name: 'starry-night', weight: 3 }, { name: 'scream', weight: 1 }];
+    expect(readMention('<@U1> style=starry-night:3,scream', [a], {})).toEqual({ ok: true, mode: 'transfer', options: { styleName: named }, contentFile: a });
+    expect(readMention('<@U1> style=scream', [a, b], {})).toMatchObject({ ok: true, contentFile: a, styleFile: b });
+    expect(readMention('<@U1> texture style=scream', [], {})).toMatchObject({ ok: true, mode: 'texture', options: { styleName: [{ name: 'scream', weight: 1 }] } });
+    expect(readMention('<@U1> style_name=scream', [a], {})).toMatchObject({ ok: true, options: { styleName: [{ name: 'scream', weight: 1 }] } });
+    expect(readMention('<@U1> style=scream', [a, b, a], {})).toMatchObject({ ok: false, reason: expect.stringMatching(/at most one style image; it has 3/) });
+    expect(readMention('<@U1> style=Scream', [a], {})).toMatchObject({ ok: false, reason: expect.stringMatching(/style-name: style name "Scream" is not valid/) });
+    // The old name still works where typed; the job service folds it into colors.
+    expect(readMention('<@U1> original_colors=true', [a, b], {})).toMatchObject({ ok: true, options: { originalColors: true } });
+  });
+
+  it('tells library and history requests apart from jobs', () => {
+    expect(readLibraryMention('save style scream-blue')).toEqual({ verb: 'save', name: 'scream-blue' });
+    expect(readLibraryMention('Remove style x')).toEqual({ verb: 'remove', name: 'x' });
+    expect(readLibraryMention('styles')).toEqual({ verb: 'list' });
+    expect(readLibraryMention('list styles')).toEqual({ verb: 'list' });
+    expect(readLibraryMention('history')).toEqual({ verb: 'history' });
+    expect(readLibraryMention('show J123')).toEqual({ verb: 'show', jobId: 'J123' });
+    for (const job of ['texture style=scream', 'steps=300', 'sheet texture', 'style=scream history']) expect(readLibraryMention(job)).toBeUndefined();
   });
 
   it('explains what is wrong in one line plus usage', () => {

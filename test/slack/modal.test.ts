@@ -39,12 +39,26 @@ describe('the /stylize modal', () => {
   });
 
   it('reads a filled form into validated options and files', () => {
-    const r = submit({ content: [file('c.png')], style: [file('s.png')], opt_mode: 'transfer', opt_steps: 50, opt_size: 256, opt_styleWeight: '1e5', opt_originalColors: true, opt_seed: 7 });
+    const r = submit({ content: [file('c.png')], style: [file('s.png')], opt_mode: 'transfer', opt_steps: 50, opt_size: 256, opt_styleWeight: '1e5', opt_colors: 'keep', opt_seed: 7 });
     expect(r.errors).toEqual({});
     expect(r.metadata).toEqual({ channel: 'C1', threadTs: '1.2' });
-    expect(r.options).toEqual({ mode: 'transfer', steps: 50, size: 256, styleWeight: 100000, originalColors: true, seed: 7 });
+    expect(r.options).toEqual({ mode: 'transfer', steps: 50, size: 256, styleWeight: 100000, colors: 'keep', seed: 7 });
     expect(r.contentFile?.name).toBe('c.png');
     expect(r.styleFile?.name).toBe('s.png');
+  });
+
+  it('offers the library in a select beside the style picker; a picked style joins the names written, in place of a style image', () => {
+    const view = buildStylizeModal({ channel: 'C1' }, {}, ['starry-night', 'scream', 'waves']) as unknown as Record<string, unknown>;
+    expect(validateModalView(view)).toEqual([]);
+    expect((view.blocks as { block_id: string }[]).map((b) => b.block_id).slice(0, 3)).toEqual(['content', 'style', 'style_library']);
+    const values = fillModalView(view, { content: [file('c.png')], style_library: 'scream', opt_styleName: 'starry-night:3' }, fileObject);
+    const r = readStylizeModal({ private_metadata: view.private_metadata as string, state: { values } }, {}, DEFAULT_SLACK_CONFIG);
+    expect(r.errors).toEqual({});
+    expect(r.options.styleName).toEqual([{ name: 'starry-night', weight: 3 }, { name: 'scream', weight: 1 }]);
+    expect(r.styleFile).toBeUndefined();
+    // Without a style image or a library style, a transfer still asks for one.
+    const none = fillModalView(view, { content: [file('c.png')] }, fileObject);
+    expect(readStylizeModal({ private_metadata: view.private_metadata as string, state: { values: none } }, {}, DEFAULT_SLACK_CONFIG).errors.style).toMatch(/needs a style image or a library style/);
   });
 
   it('leaves untouched fields to the defaults', () => {

@@ -66,6 +66,10 @@ interface FakeInteraction {
   originalMessageId?: string;
   /** For component interactions: the message the button sits on. */
   messageId?: string;
+  /** Autocomplete interactions may only be answered with choices (type 8), and nothing else may be. */
+  autocomplete?: boolean;
+  /** The choices an autocomplete interaction was answered with. */
+  choices?: { name: string; value: string | number }[];
   expired: boolean;
 }
 
@@ -106,6 +110,18 @@ function safeDecode(path: string): string {
   } catch {
     return path;
   }
+}
+
+/** What Discord checks in an autocomplete result: at most 25 choices, each name and string value 1–100 characters. */
+function choicesProblem(choices: unknown): string | undefined {
+  if (!Array.isArray(choices)) return 'data.choices: must be an array';
+  if (choices.length > 25) return 'data.choices: Must be 25 or fewer in length.';
+  for (const [k, c] of choices.entries()) {
+    const { name, value } = (c ?? {}) as { name?: unknown; value?: unknown };
+    if (typeof name !== 'string' || name.length < 1 || name.length > 100) return `data.choices.${k}.name: Must be between 1 and 100 in length.`;
+    if (typeof value === 'string' ? value.length < 1 || value.length > 100 : typeof value !== 'number') return `data.choices.${k}.value: Must be between 1 and 100 in length.`;
+  }
+  return undefined;
 }
 
 function error(status: number, code: number, message: string): RouteResult {
@@ -335,7 +351,8 @@ export class FakeDiscord {
   autocomplete(name: string, options: SlashOption[], ctx: InteractionContext): FakeInteraction {
     const { interaction, payload } = this.baseInteraction(ctx);
     payload.type = InteractionType.ApplicationCommandAutocomplete;
-    payload.data = { id: snowflake(), name, type: ApplicationCommandType.ChatInput, options };
+    interaction.autocomplete = true;
+    payload.data = { id: snowflake(), name, type: ApplicationCommandType.ChatInput, options, ...(interaction.guildId ? { guild_id: interaction.guildId } : {}) };
     this.gateway.dispatch('INTERACTION_CREATE', payload);
     return interaction;
   }
@@ -688,8 +705,17 @@ export class FakeDiscord {
         const i = this.interactions.get(token);
         if (!i || i.id !== id) return error(404, 10062, 'Unknown interaction');
         if (i.acknowledged) return error(400, 40060, 'Interaction has already been acknowledged.');
-        i.acknowledged = true;
         const body = (r.body ?? {}) as { type: number; data?: Record<string, unknown> };
+        // Discord: an autocomplete interaction takes only a choices result, which nothing else may send.
+        if ((body.type === InteractionResponseType.ApplicationCommandAutocompleteResult) !== (i.autocomplete === true)) {
+          return error(400, 50035, `Invalid Form Body: interaction response type ${body.type} does not fit this interaction`);
+        }
+        if (i.autocomplete) {
+          const problem = choicesProblem(body.data?.choices);
+          if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`);
+          i.choices = body.data!.choices as { name: string; value: string }[];
+        }
+        i.acknowledged = true;
         switch (body.type) {
           case InteractionResponseType.ChannelMessageWithSource: {
             const m = this.createMessage(i.channelId, body.data ?? {}, r.files, { webhook_id: this.appId, application_id: this.appId });

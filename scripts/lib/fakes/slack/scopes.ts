@@ -7,6 +7,7 @@ export const SLACK_METHOD_SCOPES: Readonly<Record<string, readonly string[]>> = 
   'chat.postMessage': ['chat:write'],
   'chat.update': ['chat:write'],
   'chat.postEphemeral': ['chat:write'],
+  'chat.getPermalink': [],
   'users.info': ['users:read'],
   'reactions.add': ['reactions:write'],
   'files.info': ['files:read'],

@@ -366,6 +366,12 @@ export class FakeSlack {
         this.ephemerals.push({ channel: String(a.channel), user: String(a.user), text: String(a.text ?? ''), ...(a.thread_ts ? { thread_ts: String(a.thread_ts) } : {}) });
         return { ok: true, message_ts: this.nextTs() };
       }
+      case 'chat.getPermalink': {
+        // Slack answers for any message the bot can see, with the workspace's URL and the ts without its dot.
+        const m = this.messages.find((x) => x.channel === a.channel && x.ts === a.message_ts);
+        if (!m) return { ok: false, error: 'message_not_found' };
+        return { ok: true, channel: m.channel, permalink: `${this.base}/archives/${m.channel}/p${m.ts.replace('.', '')}` };
+      }
       case 'users.info': {
         const u = this.users.get(String(a.user));
         if (!u) return { ok: false, error: 'user_not_found' };
