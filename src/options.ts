@@ -198,8 +198,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     description: 'max or avg pooling' },
   { key: 'seed', flag: 'seed', chat: 'seed', kind: 'int', min: 0, max: 2 ** 31 - 1, admin: false, schema: int(0, 2 ** 31 - 1),
     description: 'random seed (noise init); same seed, same output' },
-  // No chat names yet: the chat surfaces get them when they can post a grid and its buttons.
-  { key: 'grid', flag: 'grid', kind: 'boolean', admin: true, schema: bool,
+  { key: 'grid', flag: 'grid', chat: 'grid', kind: 'boolean', admin: true, schema: bool,
     description: 'a 2×2 grid of small candidates at four style strengths (×¼, ×1, ×4, ×16) first; transfer mode only' },
   { key: 'gridSize', flag: 'grid-size', kind: 'int', min: MIN_GRID_SIZE, max: MAX_GRID_SIZE, admin: true, schema: int(MIN_GRID_SIZE, MAX_GRID_SIZE),
     description: "longer side of each grid candidate in pixels (at most the output's size)" },

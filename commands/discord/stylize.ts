@@ -23,7 +23,7 @@ import { respondWithStyleNames } from '../../src/discord/style-names.ts';
 import { refuse } from '../../src/discord/replies.ts';
 import type { JobInputs, JobRecord } from '../../src/jobs/types.ts';
 import { logger } from '../../src/log.ts';
-import { parseOption, type Mode, type OptionsInput } from '../../src/options.ts';
+import { GRID_REFUSALS, parseOption, type Mode, type OptionsInput } from '../../src/options.ts';
 
 export const data = addChatOptions(
   new SlashCommandBuilder()
@@ -56,6 +56,7 @@ export async function execute(interaction: ChatInputCommandInteraction, ctx: Dis
   } catch (e) {
     return refuse(interaction, (e as Error).message);
   }
+  if (options.grid === true && mode !== 'transfer') return refuse(interaction, GRID_REFUSALS[mode]);
 
   const content = interaction.options.getAttachment('content');
   const style = interaction.options.getAttachment('style');

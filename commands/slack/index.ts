@@ -3,10 +3,12 @@ import type { App } from '@slack/bolt';
 import { CANCEL_ACTION_ID, RESULT_ACTION_PREFIX } from '../../src/slack/messages.ts';
 import type { SlackDeps } from '../../src/slack/context.ts';
 import { STYLIZE_MODAL_CALLBACK } from '../../src/slack/modal.ts';
+import { GRID_ACTION_PREFIX } from '../../src/slack/grid-buttons.ts';
 import { SHEET_MODAL_CALLBACK } from '../../src/slack/sheet-modal.ts';
 import { STYLE_MODAL_CALLBACK } from '../../src/slack/style-modal.ts';
 import { appMention } from './app-mention.ts';
 import { cancelButton } from './cancel-button.ts';
+import { gridButton } from './grid-button.ts';
 import { reactionAdded } from './reaction-added.ts';
 import { resultButton } from './result-button.ts';
 import { stylizeCommand } from './stylize.ts';
@@ -33,4 +35,5 @@ export function registerSlackListeners(app: App, deps: SlackDeps): void {
   app.command('/stylize-config', stylizeConfig(deps));
   app.action(CANCEL_ACTION_ID, cancelButton(deps));
   app.action(new RegExp(`^${RESULT_ACTION_PREFIX}`), resultButton(deps));
+  app.action(new RegExp(`^${GRID_ACTION_PREFIX}`), gridButton(deps));
 }

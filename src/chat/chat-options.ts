@@ -16,7 +16,8 @@ export const ADMIN_OPTION_SPECS: readonly OptionSpec[] = OPTION_SPECS.filter((s)
 const WORD_ALIASES: Readonly<Record<string, keyof StyleOptions>> = { style: 'styleName' };
 
 /**
- * Parses "texture steps=300 size=512 preset=seed" style words. A bare mode or preset name selects it;
+ * Parses "texture steps=300 size=512 preset=seed" style words. A bare mode or preset name selects it,
+ * the bare word `grid` asks for a strength grid;
  * every key=value goes through the schema. Throws OptionsError with a one-line message.
  */
 export function parseOptionWords(text: string): OptionsInput {
@@ -27,6 +28,7 @@ export function parseOptionWords(text: string): OptionsInput {
       const w = word.toLowerCase();
       if ((MODES as readonly string[]).includes(w)) out.mode = w;
       else if ((PRESETS as readonly string[]).includes(w)) out.preset = w;
+      else if (w === 'grid') out.grid = true;
       continue; // other words are just conversation ("please", "@bot")
     }
     const name = word.slice(0, eq);

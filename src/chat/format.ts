@@ -24,11 +24,18 @@ export function queuedText(position: number): string {
   return position <= 1 ? 'Queued: next in line.' : `Queued: position ${position} in the queue.`;
 }
 
-type JobView = Pick<JobRecord, 'options' | 'sheet'>;
+type JobView = Pick<JobRecord, 'options' | 'sheet'> & Partial<Pick<JobRecord, 'kind' | 'grid'>>;
 
-/** What a job makes: its mode ("transfer"), or its sheet ("texture sheet"). */
+/** What a job makes: its mode ("transfer"), its sheet ("texture sheet"), a grid or an upscale ("upscale of candidate 2"). */
 export function jobTitle(job: JobView): string {
+  if (job.kind === 'grid') return job.grid?.spec.kind === 'vary' ? 'vary grid' : 'strength grid';
+  if (job.kind === 'upscale') return `upscale of candidate ${(job.grid?.pick ?? 0) + 1}`;
   return job.sheet ? `${job.sheet.kind} sheet` : job.options.mode;
+}
+
+/** Under a finished grid: what its buttons do (the same on Discord and Slack). */
+export function gridOffer(job: JobView): string {
+  return `Press U1–U4 to upscale a candidate to ${job.options.size}px (${job.options.steps} steps), V1–V4 for a new grid around it. Anyone here may press; the job is yours.`;
 }
 
 export function settingsText(job: JobView): string {
@@ -37,6 +44,9 @@ export function settingsText(job: JobView): string {
     const layers = job.sheet.layers ? ` · layers ${job.sheet.layers.join(',')}` : '';
     const combo = job.sheet.combo ? ` · combo ${job.sheet.combo.join(',')}` : '';
     return `${jobTitle(job)} · preset ${o.preset} · ${o.size}px · ${o.steps} steps per run · ${o.optimizer}${layers}${combo} · seed ${o.seed}`;
+  }
+  if (job.kind === 'grid' && job.grid) {
+    return `${jobTitle(job)} · 4 candidates at ${job.grid.spec.size}px · ${job.grid.spec.steps} steps each · preset ${o.preset} · style weight ${o.styleWeight} · seed ${o.seed}`;
   }
   const colors = colorsOf(o);
   const named = o.styleName?.length ? ` · styles ${formatStyleNames(o.styleName)}` : '';
@@ -47,6 +57,7 @@ export function settingsText(job: JobView): string {
 export function resultText(job: JobView, runtimeMs: number): string {
   const done = `Done in ${formatDuration(runtimeMs)} — ${settingsText(job)}`;
   if (job.sheet) return done;
+  if (job.kind === 'grid') return `${done}\n${gridOffer(job)}`;
   const offers = RESULT_REACTIONS.map((r) => `${r.unicode} ${r.label}`).join(' · ');
   return `${done}\nReact (or press a button) for ${offers}.`;
 }
@@ -62,8 +73,10 @@ export function visualRefusalText(visual: ResultVisual, reason: string): string 
 }
 
 /** progressText, led by "run 2 of 6" for a sheet (its steps count over all its runs). */
-export function jobProgressText(job: JobView, p: Parameters<typeof progressText>[0]): string {
+export function jobProgressText(job: JobView, p: Parameters<typeof progressText>[0] & { candidate?: { index: number; of: number } }): string {
   const text = progressText(p);
+  const candidate = p.candidate;
+  if (candidate) return `candidate ${candidate.index + 1}/${candidate.of} · ${text}`;
   const per = job.options.steps;
   if (!job.sheet || per <= 0) return text;
   const runs = Math.max(1, Math.round(p.steps / per));
@@ -76,8 +89,10 @@ export function cancelHint(): string {
 }
 
 /** What a job recovered after a restart says in its progress message. */
-export function resumedText(event: { from?: { iteration: number; source: 'checkpoint' | 'preview' }; runsDone?: number }, runs?: number): string {
+export function resumedText(event: { from?: { iteration: number; source: 'checkpoint' | 'preview' }; runsDone?: number }, runs?: number, job?: Pick<JobRecord, 'kind'>): string {
   if (event.runsDone !== undefined && event.runsDone > 0) {
+    // A grid's runs are its four candidates.
+    if (job?.kind === 'grid') return `Resumed after a restart at candidate ${event.runsDone + 1} of 4 (the candidates before it were kept).`;
     return `Resumed after a restart at run ${event.runsDone + 1}${runs ? ` of ${runs}` : ''} (the runs before it were kept).`;
   }
   if (event.from?.source === 'checkpoint') return `Resumed after a restart from its checkpoint at step ${event.from.iteration}.`;

@@ -10,6 +10,7 @@ import { discordConfigFromEnv, type DiscordConfig } from './adapter-config.ts';
 import { handleCancelButton } from './cancel.ts';
 import type { DiscordContext } from './context.ts';
 import { DiscordIO, describeError } from './discord-io.ts';
+import { GRID_PREFIX, handleGridButton } from './grid-buttons.ts';
 import { DiscordJobView } from './job-view.ts';
 import { CANCEL_PREFIX, RESULT_PREFIX } from './messages.ts';
 import { handleReaction } from './reaction-handler.ts';
@@ -62,6 +63,8 @@ async function dispatchInteraction(interaction: Interaction, ctx: DiscordContext
     await handleCancelButton(interaction, ctx);
   } else if (interaction.isButton() && interaction.customId.startsWith(RESULT_PREFIX)) {
     await handleResultButton(interaction, ctx);
+  } else if (interaction.isButton() && interaction.customId.startsWith(GRID_PREFIX)) {
+    await handleGridButton(interaction, ctx);
   }
 }
 

@@ -23,6 +23,7 @@ import {
   type OutgoingMessage,
 } from './discord-io.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
+import { gridButtons } from './grid-buttons.ts';
 import { cancelRow, finishedProgressMessage, mention, progressMessage, resultButtons, resultFileBase, resultMessage, type LiveState } from './messages.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
 
@@ -139,7 +140,7 @@ export class DiscordJobView {
         this.touch(t);
         break;
       case 'resumed': {
-        const text = resumedText(event);
+        const text = resumedText(event, undefined, t.job);
         t.live = { status: text, note: text };
         this.touch(t);
         break;
@@ -395,7 +396,7 @@ export class DiscordJobView {
         const m = await this.send(t, {
           content: resultMessage(t.job, event.runtimeMs, fitted.note, event.summary),
           files: compare ? [fitted.file, compare.file] : [fitted.file],
-          ...(t.job.sheet ? {} : { components: resultButtons(t.job.id) }),
+          ...(t.job.sheet ? {} : { components: t.job.kind === 'grid' ? gridButtons(t.job.id) : resultButtons(t.job.id) }),
           mentionUsers: [user],
           replyTo: this.replyTo(meta),
         });
@@ -440,8 +441,8 @@ export class DiscordJobView {
         await sleep(wait, this.abort.signal);
       }
     }
-    // A sheet is not one image to re-run in another mode, and keeps no frames: no offers.
-    if (!meta.delivered || !meta.resultMessageId || t.job.sheet) return;
+    // A sheet is not one image to re-run in another mode, and keeps no frames: no offers. A grid offers its U/V buttons.
+    if (!meta.delivered || !meta.resultMessageId || t.job.sheet || t.job.kind === 'grid') return;
     for (const r of RESULT_REACTIONS) {
       try {
         await this.deps.io.react(meta.postChannelId!, meta.resultMessageId, r.unicode);

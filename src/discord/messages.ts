@@ -70,7 +70,7 @@ export interface LiveState {
 }
 
 function header(job: JobRecord): string {
-  const steps = job.sheet ? `${job.options.steps} steps per run` : `${job.options.steps} steps`;
+  const steps = job.sheet ? `${job.options.steps} steps per run` : job.grid && job.kind === 'grid' ? `4 × ${job.grid.spec.steps} steps at ${job.grid.spec.size}px` : `${job.options.steps} steps`;
   return `**${jobTitle(job)}** for ${mention(job.owner.userId)} · ${job.options.size}px · ${steps}`;
 }
 
@@ -94,11 +94,11 @@ const MAX_SUMMARY_CHARS = 1200;
 /** The result's text; a sheet's also carries the engine's summary (one line per run). */
 export function resultMessage(job: JobRecord, runtimeMs: number, note?: string, summary?: string): string {
   const lines = [`${mention(job.owner.userId)} ${resultText(job, runtimeMs)}`];
-  if (job.sheet && summary) lines.push('```', summary.length <= MAX_SUMMARY_CHARS ? summary : `${summary.slice(0, MAX_SUMMARY_CHARS - 1)}…`, '```');
+  if ((job.sheet || job.kind === 'grid') && summary) lines.push('```', summary.length <= MAX_SUMMARY_CHARS ? summary : `${summary.slice(0, MAX_SUMMARY_CHARS - 1)}…`, '```');
   return [...lines, ...(note ? [`-# ${note}`] : []), jobTag(job.id)].join('\n');
 }
 
 /** Name of the uploaded result, without its extension. */
 export function resultFileBase(job: JobRecord): string {
-  return job.sheet ? `sheet-${job.sheet.kind}` : 'stylized';
+  return job.sheet ? `sheet-${job.sheet.kind}` : job.kind === 'grid' ? 'grid' : 'stylized';
 }

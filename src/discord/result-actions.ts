@@ -4,7 +4,7 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { visualRefusalText, visualText } from '../chat/format.ts';
 import type { ResultVisual, RerunReaction } from '../chat/reactions.ts';
-import type { JobRecord } from '../jobs/types.ts';
+import type { JobOwner, JobRecord } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import type { DiscordContext } from './context.ts';
 import { describeError } from './discord-io.ts';
@@ -22,7 +22,7 @@ function replyTarget(meta: DiscordJobMeta): string | undefined {
   return postChannel(meta) === meta.channelId ? meta.resultMessageId : undefined;
 }
 
-async function say(ctx: DiscordContext, meta: DiscordJobMeta, userId: string, content: string): Promise<void> {
+export async function say(ctx: DiscordContext, meta: DiscordJobMeta, userId: string, content: string): Promise<void> {
   try {
     await ctx.io.send(postChannel(meta), { content: `${mention(userId)} ${content}`, mentionUsers: [userId], replyTo: replyTarget(meta) });
   } catch (e) {
@@ -30,28 +30,32 @@ async function say(ctx: DiscordContext, meta: DiscordJobMeta, userId: string, co
   }
 }
 
-/** Queues the mode on the job's inputs; the job view then posts the new job in the same thread. */
-export async function rerunFromResult(ctx: DiscordContext, job: JobRecord, meta: DiscordJobMeta, rerun: RerunReaction, userId: string): Promise<void> {
-  const postChannelId = postChannel(meta);
-  const childMeta: DiscordJobMeta = {
+/** Where a job made from a finished one (a re-run, a grid's U/V) posts: the parent's thread. */
+export function childJobMeta(meta: DiscordJobMeta): DiscordJobMeta {
+  return {
     ...(meta.guildId ? { guildId: meta.guildId } : {}),
     channelId: meta.channelId,
-    postChannelId,
+    postChannelId: postChannel(meta),
     ...(meta.replyMessageId ? { replyMessageId: meta.replyMessageId } : {}),
     ...(meta.uploadLimitBytes ? { uploadLimitBytes: meta.uploadLimitBytes } : {}),
   };
-  const result = ctx.jobs.rerun(
-    job.id,
-    rerun.mode,
-    {
-      platform: 'discord',
-      workspaceId: job.owner.workspaceId,
-      channelId: meta.channelId,
-      ...(postChannelId !== meta.channelId ? { threadId: postChannelId } : {}),
-      userId,
-    },
-    { discord: childMeta },
-  );
+}
+
+/** The owner of such a job: whoever pressed or reacted, in the parent's thread. */
+export function childJobOwner(job: JobRecord, meta: DiscordJobMeta, userId: string): JobOwner {
+  const postChannelId = postChannel(meta);
+  return {
+    platform: 'discord',
+    workspaceId: job.owner.workspaceId,
+    channelId: meta.channelId,
+    ...(postChannelId !== meta.channelId ? { threadId: postChannelId } : {}),
+    userId,
+  };
+}
+
+/** Queues the mode on the job's inputs; the job view then posts the new job in the same thread. */
+export async function rerunFromResult(ctx: DiscordContext, job: JobRecord, meta: DiscordJobMeta, rerun: RerunReaction, userId: string): Promise<void> {
+  const result = ctx.jobs.rerun(job.id, rerun.mode, childJobOwner(job, meta, userId), { discord: childJobMeta(meta) });
   if (!result.ok) await say(ctx, meta, userId, `${rerun.unicode} could not queue ${rerun.label}: ${result.reason}`);
 }
 

@@ -32,6 +32,7 @@ export function userKey(owner: JobOwner): string {
 export function snapshot(r: JobRecord): JobRecord {
   const copy: JobRecord = { ...r, owner: { ...r.owner }, options: { ...r.options }, meta: { ...r.meta } };
   if (r.sheet) copy.sheet = { ...r.sheet };
+  if (r.grid) copy.grid = { ...r.grid };
   return copy;
 }
 
@@ -42,8 +43,13 @@ export function newJobId(): string {
 /** The engine's progress as chat shows it: one count over the whole job. */
 export function progressEvent(a: ActiveJob, p: Progress): Extract<JobEvent, { type: 'progress' }> {
   const { losses, elapsedMs, etaMs } = p;
-  // A sheet's engine already counts over all its runs.
-  if (a.sheetSteps !== undefined) return { type: 'progress', iteration: p.iteration, steps: a.sheetSteps, losses, elapsedMs, etaMs };
+  // A sheet's (a grid's) engine already counts over all its runs (candidates).
+  if (a.sheetSteps !== undefined) {
+    const event: Extract<JobEvent, { type: 'progress' }> = { type: 'progress', iteration: p.iteration, steps: a.sheetSteps, losses, elapsedMs, etaMs };
+    const grid = p as Progress & { candidate?: number; candidates?: number };
+    if (grid.candidate !== undefined && grid.candidates !== undefined) event.candidate = { index: grid.candidate, of: grid.candidates };
+    return event;
+  }
   // Coarse-to-fine runs count each scale from 0.
   const before = p.scale && p.scale > 1 ? a.scaleSteps.slice(0, p.scale - 1).reduce((x, y) => x + y, 0) : 0;
   return {

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -28,6 +28,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   user_options_json TEXT NOT NULL,
   -- Sheet jobs: {kind, layers?, combo?} (schema 2).
   sheet_json TEXT,
+  -- Grid and upscale jobs: {spec, pick?} (schema 5).
+  grid_json TEXT,
   parent_job_id TEXT,
   meta_json TEXT NOT NULL DEFAULT '{}',
   turn INTEGER NOT NULL DEFAULT 0,
@@ -77,6 +79,16 @@ CREATE TABLE IF NOT EXISTS job_sheet_runs (
   png BLOB NOT NULL,
   run_json TEXT NOT NULL,
   PRIMARY KEY (job_id, run)
+);
+
+-- The candidates of a grid job as they finish (a restart continues at the first unfinished one), kept
+-- after it completes for its U/V buttons; an upscale job's starting candidate. Deleted with the inputs (schema 5).
+CREATE TABLE IF NOT EXISTS job_grid_candidates (
+  job_id TEXT NOT NULL,
+  idx INTEGER NOT NULL,
+  png BLOB NOT NULL,
+  candidate_json TEXT NOT NULL,
+  PRIMARY KEY (job_id, idx)
 );
 
 -- Time-lapse frames of a finished job (schema 3): small PNGs, deleted with the inputs.
@@ -130,6 +142,8 @@ function migrate(db: Db): void {
   if (!checkpointColumns.has('source')) db.exec("ALTER TABLE job_checkpoints ADD COLUMN source TEXT NOT NULL DEFAULT 'preview'");
   // 3 → 4: saved styles and the history index (IF NOT EXISTS: nothing to do where they are).
   db.exec(SAVED_STYLES);
+  // → 5: grid and upscale jobs (job_grid_candidates is created by SCHEMA). Older rows keep NULL.
+  if (!columns.has('grid_json')) db.exec('ALTER TABLE jobs ADD COLUMN grid_json TEXT');
 }
 
 export function openDatabase(dataDir: string): Db {

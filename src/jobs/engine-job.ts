@@ -2,6 +2,7 @@
 // step plan, its images, and where it starts (from the beginning, a checkpoint, a sheet's finished runs).
 import { resumeFromCheckpoint, type EngineJob, type SheetRunDone } from './engine-process/protocol.ts';
 import { jobPlan, previewEvery } from './job-rules.ts';
+import { gridSteps } from './grid-jobs.ts';
 import { planSheetRuns, sheetContents } from './sheet-rules.ts';
 import type { JobInputs, JobRecord } from './types.ts';
 
@@ -11,7 +12,7 @@ export interface StepPlan {
   sheetSteps?: number;
 }
 
-type PlannedJob = Pick<JobRecord, 'id' | 'options' | 'sheet'>;
+type PlannedJob = Pick<JobRecord, 'id' | 'kind' | 'options' | 'sheet' | 'grid'>;
 
 /** Throws (with a message for the user) when the job cannot run as it is. A sheet needs its images to count its runs. */
 export function stepPlan(job: PlannedJob, inputs: JobInputs | undefined): StepPlan {
@@ -19,6 +20,7 @@ export function stepPlan(job: PlannedJob, inputs: JobInputs | undefined): StepPl
     const contents = inputs ? sheetContents(inputs) : [];
     return { scaleSteps: [], sheetSteps: planSheetRuns(job.sheet, contents.length, inputs?.styles.length ?? 0, job.options) * job.options.steps };
   }
+  if (job.kind === 'grid' && job.grid) return { scaleSteps: [], sheetSteps: gridSteps(job.grid.spec) };
   return { scaleSteps: jobPlan(job.options).steps };
 }
 
@@ -30,7 +32,7 @@ export function plannedSteps(plan: StepPlan): number {
 export interface RunStart {
   /** A single-scale stylize job resuming on this machine from its checkpoint. */
   checkpoint?: { iteration: number; png: Buffer };
-  /** A sheet resuming on this machine after the runs it had finished. */
+  /** A sheet (a grid) resuming on this machine after the runs (candidates) it had finished. */
   sheetRuns?: SheetRunDone[];
   /** The shared queue: the worker that takes the job resumes from the checkpoint in Redis by itself. */
   shared?: boolean;
@@ -43,9 +45,17 @@ export function buildEngineJob(job: PlannedJob, timeoutSec: number, inputs: JobI
     if (start.sheetRuns) sheetJob.sheetRuns = start.sheetRuns;
     return sheetJob;
   }
+  if (job.kind === 'grid' && job.grid) {
+    const gridJob: EngineJob = { ...common, grid: job.grid.spec, content: inputs.content, options: { ...job.options, saveEvery: 0 } };
+    if (start.sheetRuns) gridJob.sheetRuns = start.sheetRuns;
+    return gridJob;
+  }
   // Only a single-scale job keeps checkpoints: a coarse-to-fine job's image changes size between scales.
   const single = plan.scaleSteps.length === 1;
   const engineJob: EngineJob = { ...common, content: inputs.content, options: { ...job.options, saveEvery: previewEvery(job.options) }, checkpoints: single };
+  // An upscale starts from its candidate (the pipeline upsamples it); a checkpoint, when there is one, replaces it.
+  const candidate = job.kind === 'upscale' ? inputs.candidates?.find((c) => c.run === job.grid?.pick) : undefined;
+  if (candidate) engineJob.initImage = candidate.png;
   if (start.shared) engineJob.resumable = single;
   return start.checkpoint ? resumeFromCheckpoint(engineJob, start.checkpoint.iteration, start.checkpoint.png) : engineJob;
 }

@@ -9,9 +9,10 @@ import { OptionsError, type Mode } from '../options.ts';
 import { newJobId, progressEvent, snapshot, userKey, type ActiveJob } from './active-job.ts';
 import { admit, checkCaps, rerunSpec } from './admission.ts';
 import { openDatabase, type Db } from './db.ts';
-import { buildEngineJob, plannedSteps, stepPlan, type RunStart, type StepPlan } from './engine-job.ts';
+import { buildEngineJob, stepPlan, type StepPlan } from './engine-job.ts';
 import type { EngineJob, EngineOutcome } from './engine-process/protocol.ts';
 import { EventOutbox } from './event-outbox.ts';
+import { gridPickSpec, saveRun } from './grid-jobs.ts';
 import { JobFiles } from './job-files.ts';
 import { JobHistory } from './job-history.ts';
 import { JobMetrics } from './job-metrics.ts';
@@ -19,13 +20,13 @@ import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { limitsFromEnv } from './limits.ts';
 import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue/queue-backend.ts';
-import { recoverActiveJobs, undeliveredResults } from './recovery.ts';
+import { recoverActiveJobs, resumeStart, undeliveredResults } from './recovery.ts';
 import { storeResult } from './results.ts';
 import { RetentionSweep } from './retention.ts';
 import { retentionFromEnv, type CoordinatorConfig } from './service-config.ts';
 import { SqliteSettingsStore } from './settings-store.ts';
 import { WorkspaceStyles } from './workspace-styles.ts';
-import type { Actor, CancelResult, JobEvent, JobFileResult, JobInputs, JobListener, JobOwner, JobRecord, JobService, JobSpec, Limits, Platform, SubmitResult, TimelapseRequest } from './types.ts';
+import type { Actor, CancelResult, GridPick, JobEvent, JobFileResult, JobInputs, JobListener, JobOwner, JobRecord, JobService, JobSpec, Limits, Platform, SubmitResult, TimelapseRequest } from './types.ts';
 
 /** Why the service cannot take or run jobs right now (readiness); undefined when it can. */
 export type NotReady = string | undefined;
@@ -134,6 +135,11 @@ export class JobCoordinator implements JobService {
       logger.error({ err: (e as Error).message, job: jobId }, 'rerun failed');
       return { ok: false, reason: `the job could not be queued: ${(e as Error).message.split('\n')[0]}` };
     }
+  }
+
+  fromGrid(jobId: string, pick: GridPick, owner: JobOwner, meta?: Record<string, unknown>): SubmitResult {
+    const found = gridPickSpec(this.store, jobId, pick, owner, meta, this.retention.retentionMs);
+    return 'spec' in found ? this.submit(found.spec) : { ok: false, reason: found.reason };
   }
 
   timelapse(jobId: string, request: TimelapseRequest = {}): Promise<JobFileResult> {
@@ -258,7 +264,7 @@ export class JobCoordinator implements JobService {
     if (this.stopped || this.draining) throw new Refusal(RESTARTING_REASON);
     const unavailable = this.queue.unavailableReason();
     if (unavailable) throw new Refusal(unavailable);
-    const { kind, owner, inputs, options, sheet, limits } = admit(spec, this.settings, this.ceilings, this.styles);
+    const { kind, owner, inputs, options, sheet, grid, limits } = admit(spec, this.settings, this.ceilings, this.styles);
     const key = userKey(owner);
     let mine = 0;
     for (const a of this.active.values()) if (a.userKey === key) mine++;
@@ -270,11 +276,12 @@ export class JobCoordinator implements JobService {
     let id = newJobId();
     while (this.store.get(id)) id = newJobId();
     const seq = this.store.insert(
-      { id, kind, owner, options, userOptions: spec.options ?? {}, sheet, parentJobId: spec.parentJobId, meta, turn, timeoutSec: limits.jobTimeoutSec, createdAt },
+      { id, kind, owner, options, userOptions: spec.options ?? {}, sheet, grid, parentJobId: spec.parentJobId, meta, turn, timeoutSec: limits.jobTimeoutSec, createdAt },
       inputs,
     );
     const record: JobRecord = { id, kind, state: 'queued', owner, options, meta, createdAt };
     if (sheet) record.sheet = sheet;
+    if (grid) record.grid = grid;
     if (spec.parentJobId !== undefined) record.parentJobId = spec.parentJobId;
     const a: ActiveJob = { record, seq, turn, userKey: key, timeoutSec: limits.jobTimeoutSec, resume: false, iterationOffset: 0, scaleSteps: [] };
     this.active.set(id, a);
@@ -318,7 +325,7 @@ export class JobCoordinator implements JobService {
       progress: guard('progress', (jobId: string, p: Progress, backend?: string) => this.onProgress(jobId, p, backend)),
       preview: guard('preview', (jobId: string, iteration: number, png: Buffer) => this.onPreview(jobId, iteration, png)),
       checkpoint: guard('checkpoint', (jobId: string, iteration: number, png: Buffer) => this.onCheckpoint(jobId, iteration, png)),
-      sheetRun: guard('sheetRun', (jobId: string, run: number, png: Buffer, runJson: string) => this.store.saveSheetRun(jobId, run, png, runJson)),
+      sheetRun: guard('sheetRun', (jobId: string, run: number, png: Buffer, runJson: string) => saveRun(this.store, jobId, this.active.get(jobId)?.record.kind, { run, png, runJson })),
       engineRestarted: guard('engineRestarted', () => this.metrics.engineRestarted()),
       finish: (jobId, outcome) => {
         const a = this.active.get(jobId);
@@ -383,25 +390,10 @@ export class JobCoordinator implements JobService {
     const { a, inputs } = found;
     const plan = this.plan(a, inputs);
     if (!plan) return undefined;
-    const job = buildEngineJob(a.record, a.timeoutSec, inputs, plan, this.resumeStart(a, plan));
+    const job = buildEngineJob(a.record, a.timeoutSec, inputs, plan, resumeStart(this.store, a, plan));
     a.iterationOffset = job.iterationOffset;
     this.markStarted(a);
     return job;
-  }
-
-  /**
-   * Where a job that was running when the process stopped goes on from, rather than from scratch
-   * (a restart should not cost a long job all its progress): its checkpoint, taken at a graceful
-   * stop, else the latest preview (L-BFGS loses its history; the image keeps what was achieved);
-   * a sheet, after its finished runs (the run that was under way starts over: a half-done run is
-   * worth less than its state). A coarse-to-fine job starts over: its checkpoint is at one of several sizes.
-   */
-  private resumeStart(a: ActiveJob, plan: StepPlan): RunStart {
-    if (!a.resume) return {};
-    if (a.record.sheet) return { sheetRuns: this.store.sheetRuns(a.record.id) };
-    if (plan.scaleSteps.length !== 1) return {};
-    const cp = this.store.checkpoint(a.record.id);
-    return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
   }
 
   private markStarted(a: ActiveJob): void {

@@ -6,7 +6,7 @@ import type { ActiveJob } from './active-job.ts';
 import type { JobSpec } from './types.ts';
 
 function labels(a: ActiveJob): { platform: string; mode: string } {
-  return { platform: platformLabel(a.record.owner.platform), mode: modeLabel(a.record.sheet ? 'sheet' : a.record.options.mode) };
+  return { platform: platformLabel(a.record.owner.platform), mode: modeLabel(a.record.kind === 'stylize' ? a.record.options.mode : a.record.kind) };
 }
 
 export class JobMetrics {
@@ -17,7 +17,7 @@ export class JobMetrics {
   }
 
   submitted(spec: JobSpec, accepted: boolean): void {
-    const l = { platform: platformLabel(spec.owner?.platform), mode: modeLabel(spec.sheet !== undefined || spec.kind === 'sheet' ? 'sheet' : (spec.options?.mode ?? 'transfer')) };
+    const l = { platform: platformLabel(spec.owner?.platform), mode: modeLabel(spec.sheet !== undefined ? 'sheet' : spec.kind && spec.kind !== 'stylize' ? spec.kind : spec.options?.grid === true ? 'grid' : (spec.options?.mode ?? 'transfer')) };
     if (accepted) this.metrics?.jobsSubmitted.inc(l);
     else this.metrics?.jobsRefused.inc(l);
   }

@@ -4,7 +4,7 @@
 import type { LossPoint } from '../engine/visuals/loss-trace.ts';
 import type { StyleOptions } from '../options.ts';
 import type { Db } from './db.ts';
-import type { JobInputs, JobKind, JobOwner, JobRecord, JobState, Platform, SheetSpec } from './types.ts';
+import type { GridJob, JobInputs, JobKind, JobOwner, JobRecord, JobState, Platform, SheetSpec, StoredCandidate } from './types.ts';
 
 export interface StoredJob {
   record: JobRecord;
@@ -22,6 +22,7 @@ export interface NewJob {
   options: StyleOptions;
   userOptions: unknown;
   sheet?: SheetSpec;
+  grid?: GridJob;
   parentJobId?: string;
   meta: Record<string, unknown>;
   turn: number;
@@ -41,6 +42,7 @@ export interface JobRow {
   user_id: string;
   options_json: string;
   sheet_json: string | null;
+  grid_json: string | null;
   parent_job_id: string | null;
   meta_json: string;
   turn: number;
@@ -96,6 +98,7 @@ export function jobFromRow(row: JobRow): StoredJob {
     createdAt: row.created_at,
   };
   if (row.sheet_json !== null) record.sheet = JSON.parse(row.sheet_json) as SheetSpec;
+  if (row.grid_json) record.grid = JSON.parse(row.grid_json) as GridJob;
   if (row.parent_job_id !== null) record.parentJobId = row.parent_job_id;
   if (row.started_at !== null) record.startedAt = row.started_at;
   if (row.finished_at !== null) record.finishedAt = row.finished_at;
@@ -130,9 +133,9 @@ export class JobStore {
   constructor(private readonly db: Db) {
     this.insertJob = db.prepare(
       `INSERT INTO jobs (id, kind, state, platform, workspace_id, channel_id, thread_id, user_id, options_json,
-         user_options_json, sheet_json, parent_job_id, meta_json, turn, timeout_sec, created_at)
+         user_options_json, sheet_json, grid_json, parent_job_id, meta_json, turn, timeout_sec, created_at)
        VALUES (@id, @kind, 'queued', @platform, @workspaceId, @channelId, @threadId, @userId, @options,
-         @userOptions, @sheet, @parentJobId, @meta, @turn, @timeoutSec, @createdAt)`,
+         @userOptions, @sheet, @grid, @parentJobId, @meta, @turn, @timeoutSec, @createdAt)`,
     );
     this.insertInput = db.prepare('INSERT INTO job_inputs (job_id, role, idx, data) VALUES (?, ?, ?, ?)');
     this.selectJob = db.prepare<[string], JobRow>('SELECT * FROM jobs WHERE id = ?');
@@ -178,6 +181,7 @@ export class JobStore {
         options: JSON.stringify(job.options),
         userOptions: JSON.stringify(job.userOptions ?? {}),
         sheet: job.sheet ? JSON.stringify(job.sheet) : null,
+        grid: job.grid ? JSON.stringify(job.grid) : null,
         parentJobId: job.parentJobId ?? null,
         meta: JSON.stringify(job.meta),
         turn: job.turn,
@@ -187,6 +191,7 @@ export class JobStore {
       if (inputs.content) this.insertInput.run(job.id, 'content', 0, inputs.content);
       else inputs.contents?.forEach((c, i) => this.insertInput.run(job.id, 'content', i, c));
       inputs.styles.forEach((s, i) => this.insertInput.run(job.id, 'style', i, s));
+      inputs.candidates?.forEach((c) => this.saveCandidate(job.id, c));
       return Number(info.lastInsertRowid);
     });
   }
@@ -218,6 +223,8 @@ export class JobStore {
     }
     if (contents.length === 1) out.content = contents[0];
     else if (contents.length > 1) out.contents = contents;
+    const candidates = this.candidates(id);
+    if (candidates.length > 0) out.candidates = candidates;
     return out;
   }
 
@@ -264,6 +271,18 @@ export class JobStore {
 
   sheetRuns(id: string): StoredSheetRun[] {
     return this.selectSheetRuns.all(id).map((r) => ({ run: r.run, png: r.png, runJson: r.run_json }));
+  }
+
+  /** A grid candidate (kept until the inputs are purged: the grid's buttons use it). */
+  saveCandidate(id: string, c: StoredCandidate): void {
+    this.db.prepare('INSERT OR REPLACE INTO job_grid_candidates (job_id, idx, png, candidate_json) VALUES (?, ?, ?, ?)').run(id, c.run, c.png, c.runJson);
+  }
+
+  candidates(id: string): StoredCandidate[] {
+    return this.db
+      .prepare<[string], { idx: number; png: Buffer; candidate_json: string }>('SELECT idx, png, candidate_json FROM job_grid_candidates WHERE job_id = ? ORDER BY idx')
+      .all(id)
+      .map((r) => ({ run: r.idx, png: r.png, runJson: r.candidate_json }));
   }
 
   /** The store answers (readiness). */
@@ -320,12 +339,14 @@ export class JobStore {
       const delFrames = this.db.prepare('DELETE FROM job_frames WHERE job_id = ?');
       const delCurve = this.db.prepare('DELETE FROM job_curves WHERE job_id = ?');
       const delResult = this.db.prepare('DELETE FROM job_results WHERE job_id = ?');
+      const delCandidates = this.db.prepare('DELETE FROM job_grid_candidates WHERE job_id = ?');
       const mark = this.db.prepare('UPDATE jobs SET inputs_purged_at = ? WHERE id = ?');
       for (const id of ids) {
         del.run(id);
         delFrames.run(id);
         delCurve.run(id);
         delResult.run(id);
+        delCandidates.run(id);
         mark.run(now, id);
       }
       return ids.length;

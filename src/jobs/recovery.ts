@@ -1,7 +1,9 @@
 // What a restarted service picks up from its database: the unfinished jobs (queued ones wait again
 // in their old order, running ones resume first, from where they were) and the completed results
-// that no adapter confirmed posting before the restart.
+// that no adapter confirmed posting before the restart; and where a resumed job goes on from.
 import { userKey, type ActiveJob } from './active-job.ts';
+import { plannedSteps, type RunStart, type StepPlan } from './engine-job.ts';
+import { finishedRuns } from './grid-jobs.ts';
 import { jobPlan } from './job-rules.ts';
 import type { JobStore } from './job-store.ts';
 import type { JobEvent, JobRecord } from './types.ts';
@@ -18,8 +20,8 @@ export function recoverActiveJobs(store: JobStore): ActiveJob[] {
 
 /** Where a job that was running goes on from, as its `resumed` event tells the user. */
 function resumePoint(store: JobStore, record: JobRecord): Extract<JobEvent, { type: 'resumed' }> {
-  if (record.sheet) {
-    const runsDone = store.sheetRuns(record.id).length;
+  if (record.sheet || record.kind === 'grid') {
+    const runsDone = record.sheet ? store.sheetRuns(record.id).length : store.candidates(record.id).length;
     return runsDone > 0 ? { type: 'resumed', runsDone } : { type: 'resumed' };
   }
   const cp = store.checkpoint(record.id);
@@ -47,4 +49,19 @@ export function undeliveredResults(store: JobStore): [JobEvent, JobRecord][] {
     out.push([event, s.record]);
   }
   return out;
+}
+
+/**
+ * Where a job that was running when the process stopped goes on from, rather than from scratch
+ * (a restart should not cost a long job all its progress): its checkpoint, taken at a graceful
+ * stop, else the latest preview (L-BFGS loses its history; the image keeps what was achieved);
+ * a sheet (a grid), after its finished runs (candidates) — the one under way starts over: a half-done
+ * run is worth less than its state. A coarse-to-fine job starts over: its checkpoint is at one of several sizes.
+ */
+export function resumeStart(store: JobStore, a: ActiveJob, plan: StepPlan): RunStart {
+  if (!a.resume) return {};
+  if (a.record.sheet || a.record.kind === 'grid') return { sheetRuns: finishedRuns(store, a.record) };
+  if (plan.scaleSteps.length !== 1) return {};
+  const cp = store.checkpoint(a.record.id);
+  return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
 }

@@ -17,6 +17,8 @@ export function storeResult(store: JobStore, job: JobRecord, at: number, outcome
   }
   const summary = outcome.summary ?? runSummary(job.options, outcome);
   const reportJson = outcome.report ? JSON.stringify(outcome.report) : undefined;
+  // A grid's candidates come with its result (on the shared queue they were made on another machine): its buttons need them.
+  for (const c of outcome.candidates ?? []) store.saveCandidate(job.id, c);
   store.markFinished(job.id, 'completed', at, undefined, undefined, { png: outcome.png, runtimeMs: outcome.runtimeMs, summary, reportJson });
   const event: JobEvent = { type: 'completed', png: outcome.png, runtimeMs: outcome.runtimeMs, summary };
   if (outcome.report) event.report = outcome.report;

@@ -1,13 +1,14 @@
 // The contract between the job layer and the chat adapters. Adapters only see this: no tensors,
 // no child processes, no queue. One JobService (JobCoordinator) serves both queue backends: this
 // machine's engine processes or the shared queue on Redis (src/jobs/queue/).
+import type { GridSpec } from '../engine/grid/plan.ts';
 import type { SheetKind } from '../engine/sheet/plan.ts';
 import type { SheetReport } from '../engine/sheet/report.ts';
 import type { Losses } from '../engine/types.ts';
 import type { Mode, OptionsInput, StyleOptions } from '../options.ts';
 
 export type Platform = 'discord' | 'slack' | 'cli';
-export type JobKind = 'stylize' | 'sheet';
+export type JobKind = 'stylize' | 'sheet' | 'grid' | 'upscale';
 export type JobState = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** Who asked, and where answers go. workspaceId = Discord guild id / Slack team id ('dm' in DMs). */
@@ -24,6 +25,15 @@ export interface JobInputs {
   styles: Buffer[];
   /** Several content images: sheet jobs only (a grid or init sheet has a row per content). */
   contents?: Buffer[];
+  /** Grid candidates stored with the job: an upscale job's starting candidate (index = its cell). */
+  candidates?: StoredCandidate[];
+}
+
+/** A grid candidate as stored: its cell (0-based), PNG and numbers (GridCandidate without png, as JSON). */
+export interface StoredCandidate {
+  run: number;
+  png: Buffer;
+  runJson: string;
 }
 
 /** What a sheet job renders (see src/engine/sheet): the study, and the layers it sweeps. */
@@ -35,6 +45,21 @@ export interface SheetSpec {
   combo?: string[];
 }
 
+/**
+ * Grid jobs: the four candidates rendered (pick unset). Upscale jobs: the grid they continue and the
+ * candidate picked (0-based); their options are then already the upscale's (upscaleOptions).
+ */
+export interface GridJob {
+  spec: GridSpec;
+  pick?: number;
+}
+
+/** A button under a finished grid: U1–U4 (upscale) or V1–V4 (vary), index 0-based. */
+export interface GridPick {
+  action: 'upscale' | 'vary';
+  index: number;
+}
+
 export interface JobSpec {
   owner: JobOwner;
   inputs: JobInputs;
@@ -43,6 +68,8 @@ export interface JobSpec {
   kind?: JobKind;
   /** Sheet jobs: which sheet (kind defaults to 'sheet' when this is given). */
   sheet?: SheetSpec;
+  /** Grid and upscale jobs made from a grid's buttons (a new grid from /stylize plans its own). */
+  grid?: GridJob;
   /** Set when this job re-runs another mode on a finished job's inputs. */
   parentJobId?: string;
   /** Adapter-owned data persisted with the job (message ids, interaction token, …). */
@@ -58,6 +85,7 @@ export interface JobRecord {
   options: StyleOptions;
   /** Sheet jobs: which sheet; options are then the base options of every run. */
   sheet?: SheetSpec;
+  grid?: GridJob;
   parentJobId?: string;
   meta: Record<string, unknown>;
   createdAt: number;
@@ -69,7 +97,8 @@ export interface JobRecord {
 export type JobEvent =
   | { type: 'queued'; position: number }
   | { type: 'started' }
-  | { type: 'progress'; iteration: number; steps: number; losses: Losses; elapsedMs: number; etaMs: number }
+  /** candidate: grid jobs, the candidate (0-based) being rendered, of `of`. */
+  | { type: 'progress'; iteration: number; steps: number; losses: Losses; elapsedMs: number; etaMs: number; candidate?: { index: number; of: number } }
   | { type: 'preview'; iteration: number; png: Buffer }
   /** Sheet jobs carry the engine's report (the numbers of every cell and the layout of the PNG). */
   /** compare: stylize jobs' inputs | result, each at the result's height. */
@@ -187,6 +216,8 @@ export interface JobHistoryService {
 export interface JobService {
   submit(spec: JobSpec): SubmitResult;
   cancel(jobId: string, by: Actor): CancelResult;
+  /** Queue a job from a finished grid's button: U (upscale that candidate) or V (a grid around it). */
+  fromGrid(jobId: string, pick: GridPick, owner: JobOwner, meta?: Record<string, unknown>): SubmitResult;
   /** Queue another mode on a finished job's inputs (reactions on a result). */
   rerun(jobId: string, mode: Mode, owner: JobOwner, meta?: Record<string, unknown>): SubmitResult;
   get(jobId: string): JobRecord | undefined;

@@ -4,7 +4,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 const PLATFORMS = new Set(['discord', 'slack', 'cli']);
-const MODES = new Set(['transfer', 'texture', 'reconstruct', 'sheet']);
+const MODES = new Set(['transfer', 'texture', 'reconstruct', 'sheet', 'grid', 'upscale']);
 const BACKENDS = new Set(['native-gpu', 'native-cpu', 'wasm', 'cpu']);
 
 export function platformLabel(platform: unknown): string {

@@ -18,6 +18,7 @@ import { escapeMrkdwn, mentionOrName, resultActionsBlock, statusBlocks } from '.
 import { jobMetadata, type JobMessageIndex, type JobMessageRole } from './job-messages.ts';
 import { slackMetaOf, type SlackJobMeta } from './job-meta.ts';
 import { aSheet } from '../jobs/sheet-rules.ts';
+import { gridActionsBlocks } from './grid-buttons.ts';
 import { tellUser } from './replies.ts';
 
 const log = logger.child({ module: 'slack' });
@@ -128,7 +129,7 @@ export class SlackJobView {
       case 'resumed':
         this.enqueue(view, async () => {
           await this.ensureRoot(view);
-          const from = resumedText(event).replace(/^Resumed after a restart/, '').replace(/\.$/, '');
+          const from = resumedText(event, undefined, view.job).replace(/^Resumed after a restart/, '').replace(/\.$/, '');
           await this.updateRoot(view, this.rootText(view, `resumed after a restart${from}, waiting for its turn.`), true);
         });
         break;
@@ -225,7 +226,11 @@ export class SlackJobView {
           await attempt('finish the progress message', () => this.putProgress(view, `Finished.\n${jobProgressText(job, { ...last, iteration: last.steps, etaMs: 0 })}`, false));
         }
         const uploaded = await attempt('upload the result', async () => {
-          const [name, title] = job.sheet ? [`sheet-${job.sheet.kind}-${job.id}.png`, `${jobTitle(job)}`] : [`stylize-${job.id}.png`, `Stylized (${job.options.mode})`];
+          const [name, title] = job.sheet
+            ? [`sheet-${job.sheet.kind}-${job.id}.png`, `${jobTitle(job)}`]
+            : job.kind === 'grid'
+              ? [`grid-${job.id}.png`, `${jobTitle(job)} (2×2)`]
+              : [`stylize-${job.id}.png`, `Stylized (${job.options.mode})`];
           const fileTs = await this.upload(view, event.png, name, title);
           this.opts.jobs.confirmDelivered(job.id);
           if (fileTs) {
@@ -240,12 +245,14 @@ export class SlackJobView {
         await attempt('post the result message', async () => {
           const blocks = statusBlocks(escapeMrkdwn(text), job.id, false, event.summary ? escapeMrkdwn(event.summary) : undefined);
           // A sheet is not one image to re-run in another mode and keeps no frames: no buttons or reactions.
-          if (!job.sheet) blocks.push(resultActionsBlock(job.id));
+          // A grid offers its U/V buttons instead (its candidates are what to go on from).
+          if (job.kind === 'grid') blocks.push(...gridActionsBlocks(job.id));
+          else if (!job.sheet) blocks.push(resultActionsBlock(job.id));
           const ts = await this.post(view, text, blocks, 'result');
           if (!ts) return;
           view.meta.resultTs = ts;
           this.persist(view);
-          if (job.sheet) return;
+          if (job.sheet || job.kind === 'grid') return;
           for (const r of RESULT_REACTIONS) {
             await attempt(`add the ${r.slackName} reaction`, () => this.opts.client.reactions.add({ channel: view.meta.channel, timestamp: ts, name: r.slackName }));
           }
@@ -267,7 +274,13 @@ export class SlackJobView {
 
   private rootText(view: JobState, status: string): string {
     const job = view.job;
-    const what = job.sheet ? `Rendering ${aSheet(job.sheet.kind)}` : job.parentJobId ? `Re-running as ${job.options.mode}` : 'Stylizing';
+    const what = job.sheet
+      ? `Rendering ${aSheet(job.sheet.kind)}`
+      : job.kind === 'grid' || job.kind === 'upscale'
+        ? `${job.kind === 'grid' ? 'Rendering a' : 'Rendering the'} ${jobTitle(job)}`
+        : job.parentJobId
+          ? `Re-running as ${job.options.mode}`
+          : 'Stylizing';
     return `${what} for <@${job.owner.userId}>… ${status}`;
   }
 

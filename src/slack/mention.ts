@@ -6,7 +6,7 @@ import type { SlackFile } from './input-images.ts';
 
 export const MENTION_USAGE =
   'Mention me in a message with two images attached: the first is the content, the second the style. ' +
-  'Add words to change options, e.g. `texture` (one style image), `reconstruct` (one content image), `steps=300`, `size=512`, `preset=seed`, `strength=1e6`, `colors=palette`. ' +
+  'Add words to change options, e.g. `texture` (one style image), `reconstruct` (one content image), `steps=300`, `size=512`, `preset=seed`, `strength=1e6`, `colors=palette`, `grid` (four small candidates first, with Upscale and Vary buttons). ' +
   'Name library styles instead of (or beside) the style image: `style=starry-night` or `style=starry-night:3,scream` (`@Stylize styles` lists them). ' +
   'Or use `/stylize` for a form. Say `sheet texture` (or `sheet reconstruct`, `sheet init`, `sheet grid`) for an experiment sheet.';
 

@@ -131,4 +131,25 @@ describe('results that survive a restart', () => {
     expect(rows(dir, "SELECT name FROM sqlite_master WHERE name IN ('job_results', 'job_sheet_runs') ORDER BY name")).toEqual([{ name: 'job_results' }, { name: 'job_sheet_runs' }]);
     expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
   });
+
+  it('upgrades a schema 3 database to grid jobs (schema 5): a grid_json column and the candidates table, old rows kept', async () => {
+    const dir = path.join(tmp.dir, 'schema3');
+    const svc = open(dir);
+    const kept = job(svc.submit({ owner: owner('a'), inputs, options: { size: 16, steps: 2 } }));
+    await svc.stop();
+    const raw = new Database(path.join(dir, 'stylize.db'));
+    raw.exec('DROP TABLE job_grid_candidates; ALTER TABLE jobs DROP COLUMN grid_json');
+    raw.pragma('user_version = 3');
+    raw.close();
+    const upgraded = open(dir);
+    expect(upgraded.get(kept.id)?.state).toBe('queued');
+    expect(upgraded.get(kept.id)?.grid).toBeUndefined();
+    await upgraded.stop();
+    expect(rows(dir, "SELECT name FROM sqlite_master WHERE name = 'job_grid_candidates'")).toEqual([{ name: 'job_grid_candidates' }]);
+    expect(rows(dir, 'SELECT grid_json FROM jobs WHERE id = ?', kept.id)).toEqual([{ grid_json: null }]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
+    // Opening it again is a no-op.
+    await open(dir).stop();
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
+  });
 });

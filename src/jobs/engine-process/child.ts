@@ -3,6 +3,7 @@
 // parent asks, so the optimisation never blocks the bot's event loop. The parent's side is
 // parent-handle.ts (which forks this file); the messages between them are in protocol.ts.
 import { runPipeline } from '../../engine/pipeline.ts';
+import { runGridJob } from './grid-run.ts';
 import { runSheetJob } from '../../engine/sheet/job.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { chooseBackend, engineThreads, startEngine } from '../../engine/start-engine.ts';
@@ -93,7 +94,11 @@ async function run(msg: RunMessage): Promise<void> {
   current = job;
   const { jobId } = msg;
   try {
-    const done = msg.sheet ? await runSheet(msg, msg.sheet, engine, abort.signal) : await runStylize(msg, engine, abort.signal, job);
+    const done = msg.sheet
+      ? await runSheet(msg, msg.sheet, engine, abort.signal)
+      : msg.grid
+        ? await runGridJob(msg, msg.grid, engine, abort.signal, send)
+        : await runStylize(msg, engine, abort.signal, job);
     send({ type: 'done', jobId, ...done });
   } catch (e) {
     send({ type: 'error', jobId, message: messageOf(e), cancelled: abort.signal.aborted });

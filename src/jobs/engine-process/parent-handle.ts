@@ -229,6 +229,7 @@ export class EngineProcess {
       initImage: job.initImage,
       options: job.options,
       sheet: job.sheet,
+      grid: job.grid,
       contents: job.contents,
       checkpoints: job.checkpoints,
       sheetRuns: job.sheetRuns,

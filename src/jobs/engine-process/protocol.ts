@@ -1,6 +1,7 @@
 // The engine process's protocol: the IPC messages between its parent side (parent-handle.ts) and
 // the child (child.ts), and the job and outcome they carry. Buffers travel as Buffers: the child is
 // forked with serialization: 'advanced' (structured clone), not JSON.
+import type { GridSpec } from '../../engine/grid/plan.ts';
 import type { SheetReport } from '../../engine/sheet/report.ts';
 import type { PipelineResult } from '../../engine/pipeline.ts';
 import type { Progress } from '../../engine/types.ts';
@@ -15,6 +16,8 @@ export interface EngineJob {
   /** A sheet job: what to render, from these content images (content is then unused). */
   sheet?: SheetSpec;
   contents?: Buffer[];
+  /** A grid job: the four candidates to render (finished ones come as sheetRuns: run = cell index). */
+  grid?: GridSpec;
   /** Resuming: the checkpoint (or latest preview), started from with init=image. */
   initImage?: Buffer;
   /**
@@ -57,6 +60,8 @@ export interface Completed extends PipelineResult {
   frames?: Buffer[];
   curve?: LossPoint[];
   compare?: Buffer;
+  /** Grids: every candidate (run = cell index, runJson = the GridCandidate without its png). */
+  candidates?: SheetRunDone[];
 }
 
 export type ToEngineChild =
@@ -69,6 +74,7 @@ export type ToEngineChild =
       initImage?: Buffer;
       options: StyleOptions;
       sheet?: SheetSpec;
+      grid?: GridSpec;
       contents?: Buffer[];
       checkpoints?: boolean;
       sheetRuns?: SheetRunDone[];

@@ -130,7 +130,7 @@ export class RedisWorkerPool {
     const attempt = job.attemptsStarted;
     let run = fromWire<EngineJob>(job.data.job);
     if (await this.redis.exists(cancelKey(id))) return toWire({ kind: 'cancelled' } satisfies EngineOutcome);
-    const point = run.sheet ? await this.sheetResumePoint(run) : await this.resumePoint(run);
+    const point = run.sheet || run.grid ? await this.sheetResumePoint(run) : await this.resumePoint(run);
     if (point) run = point.job;
     const at = point?.resumed.iteration ?? 0;
     this.publish({ t: 'started', id, attempt, offset: at, worker: `${this.name}#${engine.index}`, resumed: point?.resumed ?? {} });

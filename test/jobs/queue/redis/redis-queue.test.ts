@@ -123,6 +123,21 @@ describe('everything else through Redis', () => {
     expect(Math.max(...progress.map((p) => p.iteration))).toBe(3);
   });
 
+  it('a grid: its candidates come back with the result (made on a worker), so U2 upscales candidate 2 from them', async () => {
+    const g = job(svc.submit({ owner: owner('g1'), inputs, options: { ...fast, grid: true, size: 32, steps: 2, gridSize: 32, gridSteps: 1 } }));
+    expect(g.kind).toBe('grid');
+    const end = await rec.waitEnd(g.id);
+    expect(end.event.type).toBe('completed');
+    const progress = rec.of(g.id).flatMap((e) => (e.type === 'progress' ? [e] : []));
+    expect(new Set(progress.map((p) => p.steps))).toEqual(new Set([4]));
+    expect(new Set(progress.map((p) => p.candidate?.index))).toEqual(new Set([0, 1, 2, 3]));
+    const u = job(svc.fromGrid(g.id, { action: 'upscale', index: 1 }, owner('g2')));
+    expect([u.kind, u.grid?.pick, u.options.init]).toEqual(['upscale', 1, 'image']);
+    const upEnd = await rec.waitEnd(u.id);
+    expect(upEnd.event.type).toBe('completed');
+    expect(rec.of(u.id).some((e) => e.type === 'progress')).toBe(true);
+  });
+
   it('coarse-to-fine: one count over every scale', async () => {
     const j = job(svc.submit({ owner: owner('m1'), inputs, options: { ...fast, size: 32, multires: 2, steps: 3 } }));
     expect((await rec.waitEnd(j.id)).event.type).toBe('completed');
