@@ -1,7 +1,8 @@
 // The eight buttons under a finished grid (action_id stylize_grid_u1…v4, value = the grid's job id).
 import type { AllMiddlewareArgs, BlockButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import type { SlackDeps } from '../../src/slack/context.ts';
-import { parseGridActionId, runGridAction } from '../../src/slack/grid-buttons.ts';
+import { runGridAction } from '../../src/slack/grid-actions.ts';
+import { parseGridActionId } from '../../src/slack/grid-buttons.ts';
 
 export function gridButton(deps: SlackDeps) {
   return async ({ ack, body, action, client }: SlackActionMiddlewareArgs<BlockButtonAction> & AllMiddlewareArgs): Promise<void> => {

@@ -1,12 +1,7 @@
 // A finished grid's buttons: U1–U4 upscale a candidate to the requested size, V1–V4 make a new grid
-// around it. Anyone in the channel may press (like the re-run reactions); the job is the presser's,
-// under their caps, and is posted in the grid's thread by the job view like any job.
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, type APIActionRowComponent, type APIComponentInMessageActionRow, type ButtonInteraction } from 'discord.js';
+// around it (pressing them: grid-actions.ts).
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type APIActionRowComponent, type APIComponentInMessageActionRow } from 'discord.js';
 import type { GridPick } from '../jobs/types.ts';
-import type { DiscordContext } from './context.ts';
-import { readDiscordMeta } from './job-meta.ts';
-import { refuse } from './replies.ts';
-import { childJobMeta, childJobOwner, say } from './result-actions.ts';
 
 export const GRID_PREFIX = 'stylize:grid:';
 
@@ -30,16 +25,4 @@ export function gridButtons(jobId: string): APIActionRowComponent<APIComponentIn
       .addComponents(CANDIDATES.map((n) => new ButtonBuilder().setCustomId(gridCustomId(action, n - 1, jobId)).setLabel(`${action === 'upscale' ? 'U' : 'V'}${n}`).setStyle(style)))
       .toJSON();
   return [row('upscale', ButtonStyle.Primary), row('vary', ButtonStyle.Secondary)];
-}
-
-export async function handleGridButton(interaction: ButtonInteraction, ctx: DiscordContext): Promise<void> {
-  const parsed = parseGridCustomId(interaction.customId);
-  const job = parsed ? ctx.jobs.get(parsed.jobId) : undefined;
-  const meta = job ? readDiscordMeta(job) : undefined;
-  if (!parsed || !job || !meta) return refuse(interaction, 'This grid is no longer known to the bot.');
-  await interaction.deferUpdate().catch(() => interaction.reply({ content: 'On it…', flags: MessageFlags.Ephemeral }));
-  const userId = interaction.user.id;
-  const result = ctx.jobs.fromGrid(job.id, parsed.pick, childJobOwner(job, meta, userId), { discord: childJobMeta(meta) });
-  const label = `${parsed.pick.action === 'upscale' ? 'U' : 'V'}${parsed.pick.index + 1}`;
-  if (!result.ok) await say(ctx, { ...meta, resultMessageId: meta.resultMessageId ?? interaction.message.id }, userId, `could not queue ${label}: ${result.reason}`);
 }
