@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-const SCHEMA_VERSION = 3;
+const SCHEMA_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -37,7 +37,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at INTEGER,
   error TEXT,
   cancelled_by TEXT,
-  inputs_purged_at INTEGER
+  inputs_purged_at INTEGER,
+  -- How many times the job's engine process died under it (schema 6): the second time fails it.
+  engine_crashes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at) WHERE inputs_purged_at IS NULL;
@@ -111,6 +113,8 @@ function migrate(db: Db): void {
   // 2 → 3: checkpoints say whether they are a preview or taken at shutdown.
   const checkpointColumns = new Set((db.pragma('table_info(job_checkpoints)') as { name: string }[]).map((c) => c.name));
   if (!checkpointColumns.has('source')) db.exec("ALTER TABLE job_checkpoints ADD COLUMN source TEXT NOT NULL DEFAULT 'preview'");
+  // → 6: engine crashes are counted per job (engine-crashes.ts); older jobs start at none.
+  if (!columns.has('engine_crashes')) db.exec('ALTER TABLE jobs ADD COLUMN engine_crashes INTEGER NOT NULL DEFAULT 0');
 }
 
 export function openDatabase(dataDir: string): Db {

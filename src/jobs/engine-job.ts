@@ -28,7 +28,7 @@ export function plannedSteps(plan: StepPlan): number {
 
 /** Where a job starts when it is handed to an engine. */
 export interface RunStart {
-  /** A single-scale stylize job resuming on this machine from its checkpoint. */
+  /** A stylize job resuming on this machine from its checkpoint. */
   checkpoint?: { iteration: number; png: Buffer };
   /** A sheet resuming on this machine after the runs it had finished. */
   sheetRuns?: SheetRunDone[];
@@ -43,9 +43,7 @@ export function buildEngineJob(job: PlannedJob, timeoutSec: number, inputs: JobI
     if (start.sheetRuns) sheetJob.sheetRuns = start.sheetRuns;
     return sheetJob;
   }
-  // Only a single-scale job keeps checkpoints: a coarse-to-fine job's image changes size between scales.
-  const single = plan.scaleSteps.length === 1;
-  const engineJob: EngineJob = { ...common, content: inputs.content, options: { ...job.options, saveEvery: previewEvery(job.options) }, checkpoints: single };
-  if (start.shared) engineJob.resumable = single;
+  const engineJob: EngineJob = { ...common, content: inputs.content, options: { ...job.options, saveEvery: previewEvery(job.options) }, checkpoints: true };
+  if (start.shared) engineJob.resumable = true;
   return start.checkpoint ? resumeFromCheckpoint(engineJob, start.checkpoint.iteration, start.checkpoint.png) : engineJob;
 }

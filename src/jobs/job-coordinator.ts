@@ -9,7 +9,7 @@ import { OptionsError, type Mode } from '../options.ts';
 import { newJobId, progressEvent, snapshot, userKey, type ActiveJob } from './active-job.ts';
 import { admit, checkCaps, rerunSpec } from './admission.ts';
 import { openDatabase, type Db } from './db.ts';
-import { buildEngineJob, plannedSteps, stepPlan, type RunStart, type StepPlan } from './engine-job.ts';
+import { buildEngineJob, stepPlan, type StepPlan } from './engine-job.ts';
 import type { EngineJob, EngineOutcome } from './engine-process/protocol.ts';
 import { EventOutbox } from './event-outbox.ts';
 import { JobFiles } from './job-files.ts';
@@ -18,7 +18,8 @@ import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { limitsFromEnv } from './limits.ts';
 import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue/queue-backend.ts';
-import { recoverActiveJobs, undeliveredResults } from './recovery.ts';
+import { recoverActiveJobs, resumePoint, resumeStart, undeliveredResults } from './recovery.ts';
+import { crashedTwiceReason, ENGINE_CRASH_LIMIT } from './engine-crashes.ts';
 import { storeResult } from './results.ts';
 import { RetentionSweep } from './retention.ts';
 import { retentionFromEnv, type CoordinatorConfig } from './service-config.ts';
@@ -316,7 +317,9 @@ export class JobCoordinator implements JobService {
       engineRestarted: guard('engineRestarted', () => this.metrics.engineRestarted()),
       finish: (jobId, outcome) => {
         const a = this.active.get(jobId);
-        if (a) this.finish(a, outcome, a.cancelledBy);
+        if (!a) return;
+        if (outcome.kind === 'crashed') this.afterCrash(a, outcome.how);
+        else this.finish(a, outcome, a.cancelledBy);
       },
       orderChanged: guard('orderChanged', () => this.orderChanged()),
     };
@@ -377,25 +380,10 @@ export class JobCoordinator implements JobService {
     const { a, inputs } = found;
     const plan = this.plan(a, inputs);
     if (!plan) return undefined;
-    const job = buildEngineJob(a.record, a.timeoutSec, inputs, plan, this.resumeStart(a, plan));
+    const job = buildEngineJob(a.record, a.timeoutSec, inputs, plan, resumeStart(this.store, a, plan));
     a.iterationOffset = job.iterationOffset;
     this.markStarted(a);
     return job;
-  }
-
-  /**
-   * Where a job that was running when the process stopped goes on from, rather than from scratch
-   * (a restart should not cost a long job all its progress): its checkpoint, taken at a graceful
-   * stop, else the latest preview (L-BFGS loses its history; the image keeps what was achieved);
-   * a sheet, after its finished runs (the run that was under way starts over: a half-done run is
-   * worth less than its state). A coarse-to-fine job starts over: its checkpoint is at one of several sizes.
-   */
-  private resumeStart(a: ActiveJob, plan: StepPlan): RunStart {
-    if (!a.resume) return {};
-    if (a.record.sheet) return { sheetRuns: this.store.sheetRuns(a.record.id) };
-    if (plan.scaleSteps.length !== 1) return {};
-    const cp = this.store.checkpoint(a.record.id);
-    return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
   }
 
   private markStarted(a: ActiveJob): void {
@@ -436,7 +424,16 @@ export class JobCoordinator implements JobService {
     logger.info({ job: jobId, iteration: at }, 'checkpoint saved');
   }
 
-  private finish(a: ActiveJob, outcome: EngineOutcome, cancelledBy?: string): void {
+  /** The engine died under the job: the first time it waits again, first in line, to resume; the second time it fails. */
+  private afterCrash(a: ActiveJob, how: string): void {
+    if (this.store.engineCrashed(a.record.id) >= ENGINE_CRASH_LIMIT) return this.finish(a, { kind: 'failed', reason: crashedTwiceReason(how) });
+    a.resume = true;
+    a.record.state = 'queued';
+    this.emit(a, resumePoint(this.store, a.record));
+    this.queue.enqueue({ id: a.record.id, userKey: a.userKey, seq: a.seq, turn: a.turn, resume: true });
+  }
+
+  private finish(a: ActiveJob, outcome: Exclude<EngineOutcome, { kind: 'crashed' }>, cancelledBy?: string): void {
     if (outcome.kind === 'interrupted' || !this.active.has(a.record.id)) return;
     const id = a.record.id;
     const now = Date.now();

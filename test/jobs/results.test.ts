@@ -128,6 +128,6 @@ describe('results that survive a restart', () => {
     await upgraded.stop();
     expect(rows(dir, 'SELECT iteration, source FROM job_checkpoints WHERE job_id = ?', kept.id)).toEqual([{ iteration: 3, source: 'preview' }]);
     expect(rows(dir, "SELECT name FROM sqlite_master WHERE name IN ('job_results', 'job_sheet_runs') ORDER BY name")).toEqual([{ name: 'job_results' }, { name: 'job_sheet_runs' }]);
-    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: 3 }]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: 6 }]);
   });
 });

@@ -67,7 +67,7 @@ describe('a finished job’s time-lapse, loss chart and before/after', () => {
     try {
       expect(db.prepare('SELECT COUNT(*) AS n FROM job_frames WHERE job_id = ?').get(j.id)).toEqual({ n: 0 });
       expect(db.prepare('SELECT COUNT(*) AS n FROM job_curves WHERE job_id = ?').get(j.id)).toEqual({ n: 0 });
-      expect(db.pragma('user_version', { simple: true })).toBe(3);
+      expect(db.pragma('user_version', { simple: true })).toBe(6);
     } finally {
       db.close();
     }

@@ -174,10 +174,7 @@ export class EngineProcess {
         cur.settle({ kind: 'failed', reason: `the job took longer than this workspace's limit of ${cur.timedOutAfterSec} s (jobTimeoutSec) and was stopped` });
       } else if (cur.cancelled) cur.settle({ kind: 'cancelled' });
       else {
-        cur.settle({
-          kind: 'failed',
-          reason: `the engine process crashed (${how}) while running this job, possibly out of memory: try a smaller size. The engine was restarted.`,
-        });
+        cur.settle({ kind: 'crashed', how });
       }
     }
     if (!this.stopping && wasReady) {

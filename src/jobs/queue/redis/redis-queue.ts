@@ -21,6 +21,7 @@ import {
   cancelKey,
   checkpointKey,
   connectRedis,
+  crashesKey,
   sheetRunsKey,
   EVENTS_CHANNEL,
   PREFIX,
@@ -282,7 +283,7 @@ export class RedisQueueBackend implements JobQueueBackend {
       this.hooks?.orderChanged();
     }
     // Recorded (or not ours any more: cancelled while waiting): Redis can let go of it.
-    await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id));
+    await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id), crashesKey(id));
     await job.remove().catch(() => undefined);
   }
 
