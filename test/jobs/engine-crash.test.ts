@@ -108,4 +108,23 @@ describe.each(['local', 'redis'] as const)('the engine crashing under a job (%s 
       }
     }
   }, 180_000);
+
+  // Regression (soak, local mode, seed 101: an engine SIGKILL landed while the engine was starting
+  // again): a kill during start-up failed the waiting job at once ("the engine could not start").
+  // Local queue only: on the shared queue the job waits out BullMQ's backoff instead, off the engine.
+  it.runIf(backend === 'local')('an engine killed again while it starts up is the second crash, not a start-up failure', async () => {
+    const j = job(svc.submit({ owner: owner('c4'), inputs, options: long }));
+    await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'progress' && e.event.iteration >= 2);
+    const first = killEngine(svc);
+    // The restarted engine process, killed before it is ready (it loads the weights first).
+    let next: number | undefined;
+    for (let i = 0; i < 400 && (next === undefined || next === first); i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      next = svc.workerPids()[0];
+    }
+    expect(next).toBeDefined();
+    process.kill(next!, 'SIGKILL');
+    const end = await rec.waitEnd(j.id, 60_000);
+    expect(end.event).toEqual({ type: 'failed', reason: expect.stringMatching(/^this job crashed the engine twice \(the last time: signal SIGKILL\)/) });
+  }, 120_000);
 });
