@@ -21,6 +21,8 @@ export interface SoakSummary {
   faults: FaultCount[];
   result: CheckResult;
   drainMs: number;
+  /** Processes that exited without being killed (restarted by the soak, as systemd would). */
+  unexpectedExits: { name: string; at: number; how: string }[];
 }
 
 function percentile(sorted: number[], p: number): number | undefined {
@@ -60,6 +62,7 @@ export function summaryRows(s: SoakSummary): [string, string][] {
     ['  cancelled', String(byState('cancelled').length)],
     ['bad inputs refused once / unanswered (bot down)', `${s.result.refused} / ${s.result.unanswered}`],
     ...s.faults.map((f): [string, string] => [`faults: ${f.kind} ${f.signal}`, `${f.injected}${f.skipped ? ` (+${f.skipped} due while down)` : ''}`]),
+    ['processes that exited by themselves (restarted)', s.unexpectedExits.length === 0 ? '0' : `${s.unexpectedExits.length}: ${[...new Set(s.unexpectedExits.map((e) => `${e.name} ${e.how}`))].join(', ')}`],
     ['duplicates (must be 0)', String(duplicates)],
     ['lost (must be 0)', String(lost)],
     ['violations (must be 0)', String(violations.length)],

@@ -75,7 +75,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakRun> {
     },
   });
   o.onSupervisor?.(sup);
-  const botDown: { from: number; to: number }[] = [];
   const counts = new Map<string, FaultCount>();
   const load = new LoadGenerator({
     discord,
@@ -118,9 +117,6 @@ export async function runSoak(o: SoakOptions): Promise<SoakRun> {
       restarts.push(
         sleep(f.downMs)
           .then(() => sup.restart(f.kind, f.target))
-          .then(() => {
-            if (f.kind === 'bot') botDown.push({ from, to: Date.now() });
-          })
           .catch((e: Error) => log(`restart of ${f.kind} failed: ${e.message}`)),
       );
     };
@@ -150,8 +146,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakRun> {
     ).catch(() => undefined);
     const drainMs = Date.now() - drainStart;
     await sup.stopBot();
-    const result = await check({ dataDir: sup.dataDir, redisUrl: sup.redis?.url, discord, slack, slackChannel: CHANNEL, actions: load.actions, badUsers: load.badUsers(), botDown });
-    const summary: SoakSummary = { mode: o.mode, seed: o.seed, minutes: o.minutes, actions: load.actions, faults: [...counts.values()], result, drainMs };
+    const result = await check({ dataDir: sup.dataDir, redisUrl: sup.redis?.url, discord, slack, slackChannel: CHANNEL, actions: load.actions, badUsers: load.badUsers(), botDown: sup.botDown });
+    const summary: SoakSummary = { mode: o.mode, seed: o.seed, minutes: o.minutes, actions: load.actions, faults: [...counts.values()], result, drainMs, unexpectedExits: sup.unexpectedExits };
     keep = result.violations.length > 0;
     return { ...summary, dir, trail: formatViolations(summary, logFiles) };
   } finally {

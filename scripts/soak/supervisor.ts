@@ -3,6 +3,7 @@
 // them as the fault schedule says, keeps each one's log in the soak's directory, and at the end
 // (or on Ctrl-C) ends everything it started, by process id.
 import { createWriteStream, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../lib/bot-process.ts';
 import { startRedis, type TestRedis } from '../lib/redis-server.ts';
@@ -52,6 +53,14 @@ export class Supervisor {
   private readonly logs = new Map<string, WriteStream>();
   private metricsPort = 0;
   private botStarts = 0;
+  private stopping = false;
+  private botDownSince: number | undefined;
+  /** Processes the soak itself killed or stopped (their exit is no finding). */
+  private readonly expected = new Set<number>();
+  /** Processes that exited by themselves: restarted, as systemd would, and reported. */
+  readonly unexpectedExits: { name: string; at: number; how: string }[] = [];
+  /** When the bot was down (killed or exited, until it was ready again). */
+  readonly botDown: { from: number; to: number }[] = [];
   readonly dataDir: string;
 
   constructor(private readonly config: SupervisorConfig) {
@@ -100,6 +109,7 @@ export class Supervisor {
     bot.child.stdout!.on('data', (d: Buffer) => log.write(d));
     bot.child.stderr!.on('data', (d: Buffer) => log.write(d));
     this.bot = bot;
+    this.watch('bot', bot.child, () => this.startBot());
     await until(
       async () => {
         if (!alive(bot.child)) return true;
@@ -121,6 +131,29 @@ export class Supervisor {
     w.child.stdout!.on('data', (d: Buffer) => log.write(d));
     w.child.stderr!.on('data', (d: Buffer) => log.write(d));
     this.workers[i] = w;
+    this.watch(`worker-${i}`, w.child, () => this.startWorker(i));
+  }
+
+  /** A process that exits without the soak asking is started again 2 s later (at most 50 times in all). */
+  private watch(name: string, child: ChildProcess, restart: () => Promise<void>): void {
+    child.once('exit', (code, signal) => {
+      if (this.stopping || (child.pid !== undefined && this.expected.has(child.pid))) return;
+      const at = Date.now();
+      this.unexpectedExits.push({ name, at, how: signal ? `signal ${signal}` : `exit code ${code}` });
+      if (this.unexpectedExits.length > 50) return;
+      setTimeout(() => {
+        if (this.stopping) return;
+        void restart()
+          .then(() => {
+            if (name === 'bot') this.botDown.push({ from: at, to: Date.now() });
+          })
+          .catch(() => undefined);
+      }, 2000);
+    });
+  }
+
+  private expect(child: ChildProcess): void {
+    if (child.pid !== undefined) this.expected.add(child.pid);
   }
 
   /** Kills one process as a fault; false if it was not running (nothing to kill). */
@@ -129,16 +162,20 @@ export class Supervisor {
       case 'bot': {
         const bot = this.bot;
         if (!bot || !alive(bot.child)) return false;
+        this.expect(bot.child);
+        const from = Date.now();
         bot.child.kill(signal);
         // A SIGTERM'd bot checkpoints and exits within its grace period; then it is surely gone.
         const gone = await Promise.race([bot.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
         if (!gone) bot.child.kill('SIGKILL');
         await bot.exited;
+        this.botDownSince = from;
         return true;
       }
       case 'worker': {
         const w = this.workers[target];
         if (!w || !alive(w.child)) return false;
+        this.expect(w.child);
         w.child.kill(signal);
         const gone = await Promise.race([w.exited().then(() => true), new Promise((r) => setTimeout(() => r(false), 15_000))]);
         if (!gone) w.child.kill('SIGKILL');
@@ -166,7 +203,11 @@ export class Supervisor {
 
   /** Starts again what a fault stopped (an engine child is restarted by its parent). */
   async restart(kind: FaultKind, target: number): Promise<void> {
-    if (kind === 'bot') await this.startBot();
+    if (kind === 'bot') {
+      await this.startBot();
+      if (this.botDownSince !== undefined) this.botDown.push({ from: this.botDownSince, to: Date.now() });
+      this.botDownSince = undefined;
+    }
     else if (kind === 'worker') await this.startWorker(target);
     else if (kind === 'redis') await this.redis?.start();
   }
@@ -182,6 +223,7 @@ export class Supervisor {
   async stopBot(): Promise<void> {
     const bot = this.bot;
     if (!bot || !alive(bot.child)) return;
+    this.expect(bot.child);
     bot.child.kill('SIGTERM');
     const gone = await Promise.race([bot.exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 20_000))]);
     if (!gone) bot.child.kill('SIGKILL');
@@ -190,6 +232,7 @@ export class Supervisor {
 
   /** Ends everything this soak started: by process id, SIGKILL if `hard`. */
   async stopAll(hard = false): Promise<void> {
+    this.stopping = true;
     const signal = hard ? 'SIGKILL' : 'SIGTERM';
     if (this.bot && alive(this.bot.child)) {
       if (hard) this.bot.child.kill('SIGKILL');
@@ -211,6 +254,7 @@ export class Supervisor {
 
   /** SIGKILL of every live process at once, synchronously (the process is exiting). */
   killAllNow(): void {
+    this.stopping = true;
     for (const pid of this.livePids()) {
       for (const child of childPids(pid)) {
         try {
