@@ -9,10 +9,14 @@ import path from 'node:path';
 export interface TestRedis {
   url: string;
   port: number;
-  /** Stops the server (SIGTERM: it flushes the AOF first). */
-  stop(): Promise<void>;
-  /** Starts it again on the same port and directory. */
+  /** Stops the server (SIGTERM: it flushes the AOF first; SIGKILL: a crash, the AOF as it is). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again after a stop, on the same port and directory. */
+  start(): Promise<void>;
+  /** Stops it and starts it again on the same port and directory. */
   restart(): Promise<void>;
+  /** The server's process id while it runs. */
+  readonly pid: number | undefined;
   /** Stops it and removes its directory. */
   close(): Promise<void>;
 }
@@ -64,21 +68,28 @@ export async function startRedis(opts: { password?: string } = {}): Promise<Test
   const dir = mkdtempSync(path.join(os.tmpdir(), 'stylize-redis-'));
   const port = await freePort();
   let child: ChildProcess | undefined = await launch(port, dir, opts.password);
-  const stop = async () => {
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM') => {
     const c = child;
     child = undefined;
-    if (!c || c.exitCode !== null) return;
+    if (!c || c.exitCode !== null || c.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-    c.kill('SIGTERM');
+    c.kill(signal);
     await exited;
+  };
+  const start = async () => {
+    if (!child) child = await launch(port, dir, opts.password);
   };
   return {
     url: opts.password ? `redis://:${encodeURIComponent(opts.password)}@127.0.0.1:${port}` : `redis://127.0.0.1:${port}`,
     port,
     stop,
+    start,
     restart: async () => {
       await stop();
-      child = await launch(port, dir, opts.password);
+      await start();
+    },
+    get pid() {
+      return child?.pid;
     },
     close: async () => {
       await stop();

@@ -17,6 +17,7 @@ import { CANCEL_PREFIX, RESULT_PREFIX } from './messages.ts';
 import { handleReaction } from './reaction-handler.ts';
 import { handleResultButton } from './result-actions.ts';
 import { refuse } from './replies.ts';
+import { discordRequest } from './rest-request.ts';
 
 export interface StartDiscordOptions {
   jobs: JobService;
@@ -82,7 +83,7 @@ export async function startDiscord(opts: StartDiscordOptions): Promise<DiscordBo
     partials: [Partials.Message, Partials.Channel, Partials.Reaction],
     // Echoed user text must never ping @everyone or roles; messages name the users they ping.
     allowedMentions: { parse: [] },
-    rest: { ...(api ? { api } : {}), ...(opts.cdnUrl ? { cdn: opts.cdnUrl } : {}) },
+    rest: { makeRequest: discordRequest, ...(api ? { api } : {}), ...(opts.cdnUrl ? { cdn: opts.cdnUrl } : {}) },
   });
   const io = new DiscordIO(client.rest);
   const jobView = new DiscordJobView({ jobs: opts.jobs, io, config });

@@ -68,6 +68,8 @@ export class DiscordJobView {
   private unsubscribe?: () => void;
   private stopped = false;
   private readonly log = logger.child({ component: 'discord-jobs' });
+  /** Jobs submitted before this moment were submitted by an earlier process (see track()). */
+  private readonly createdAt = Date.now();
 
   constructor(private readonly deps: DiscordJobViewDeps) {}
 
@@ -188,6 +190,9 @@ export class DiscordJobView {
     if (t.meta?.postChannelId) {
       t.markReady();
     } else {
+      // A job submitted before this process started (the bot died between taking the command and
+      // replying) gets no reply from a command handler here: its channel at once, not in a minute.
+      const waitMs = job.createdAt < this.createdAt ? 0 : DESTINATION_TIMEOUT_MS;
       t.fallbackTimer = setTimeout(() => {
         if (t.isReady) return;
         const channelId = t.meta?.channelId ?? job.owner.threadId ?? job.owner.channelId;
@@ -195,7 +200,7 @@ export class DiscordJobView {
         t.meta = { ...t.meta, channelId, postChannelId: job.owner.threadId ?? channelId };
         this.persist(t);
         t.markReady();
-      }, DESTINATION_TIMEOUT_MS);
+      }, waitMs);
       t.fallbackTimer.unref();
     }
     return t;

@@ -50,11 +50,14 @@ export function progressEvent(a: ActiveJob, p: Progress): Extract<JobEvent, { ty
     if (grid.candidate !== undefined && grid.candidates !== undefined) event.candidate = { index: grid.candidate, of: grid.candidates };
     return event;
   }
-  // Coarse-to-fine runs count each scale from 0.
-  const before = p.scale && p.scale > 1 ? a.scaleSteps.slice(0, p.scale - 1).reduce((x, y) => x + y, 0) : 0;
+  // Coarse-to-fine runs count each scale from 0; a resumed one runs only the scales from the one it
+  // was in (the first of them from the iteration it resumes at, iterationOffset over the whole job).
+  const skipped = p.scales ? a.scaleSteps.length - p.scales : 0;
+  const iteration =
+    p.scale && p.scale > 1 ? a.scaleSteps.slice(0, skipped + p.scale - 1).reduce((x, y) => x + y, 0) + p.iteration : a.iterationOffset + p.iteration;
   return {
     type: 'progress',
-    iteration: before + p.iteration + a.iterationOffset,
+    iteration,
     steps: a.scaleSteps.length > 0 ? a.scaleSteps.reduce((x, y) => x + y, 0) : a.record.options.steps,
     losses,
     elapsedMs,

@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -39,7 +39,9 @@ CREATE TABLE IF NOT EXISTS jobs (
   finished_at INTEGER,
   error TEXT,
   cancelled_by TEXT,
-  inputs_purged_at INTEGER
+  inputs_purged_at INTEGER,
+  -- How many times the job's engine process died under it (schema 6): the second time fails it.
+  engine_crashes INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at) WHERE inputs_purged_at IS NULL;
@@ -144,6 +146,8 @@ function migrate(db: Db): void {
   db.exec(SAVED_STYLES);
   // → 5: grid and upscale jobs (job_grid_candidates is created by SCHEMA). Older rows keep NULL.
   if (!columns.has('grid_json')) db.exec('ALTER TABLE jobs ADD COLUMN grid_json TEXT');
+  // → 6: engine crashes are counted per job (engine-crashes.ts); older jobs start at none.
+  if (!columns.has('engine_crashes')) db.exec('ALTER TABLE jobs ADD COLUMN engine_crashes INTEGER NOT NULL DEFAULT 0');
 }
 
 export function openDatabase(dataDir: string): Db {

@@ -30,7 +30,7 @@ export function plannedSteps(plan: StepPlan): number {
 
 /** Where a job starts when it is handed to an engine. */
 export interface RunStart {
-  /** A single-scale stylize job resuming on this machine from its checkpoint. */
+  /** A stylize job resuming on this machine from its checkpoint. */
   checkpoint?: { iteration: number; png: Buffer };
   /** A sheet (a grid) resuming on this machine after the runs (candidates) it had finished. */
   sheetRuns?: SheetRunDone[];
@@ -50,12 +50,10 @@ export function buildEngineJob(job: PlannedJob, timeoutSec: number, inputs: JobI
     if (start.sheetRuns) gridJob.sheetRuns = start.sheetRuns;
     return gridJob;
   }
-  // Only a single-scale job keeps checkpoints: a coarse-to-fine job's image changes size between scales.
-  const single = plan.scaleSteps.length === 1;
-  const engineJob: EngineJob = { ...common, content: inputs.content, options: { ...job.options, saveEvery: previewEvery(job.options) }, checkpoints: single };
+  const engineJob: EngineJob = { ...common, content: inputs.content, options: { ...job.options, saveEvery: previewEvery(job.options) }, checkpoints: true };
   // An upscale starts from its candidate (the pipeline upsamples it); a checkpoint, when there is one, replaces it.
   const candidate = job.kind === 'upscale' ? inputs.candidates?.find((c) => c.run === job.grid?.pick) : undefined;
   if (candidate) engineJob.initImage = candidate.png;
-  if (start.shared) engineJob.resumable = single;
+  if (start.shared) engineJob.resumable = true;
   return start.checkpoint ? resumeFromCheckpoint(engineJob, start.checkpoint.iteration, start.checkpoint.png) : engineJob;
 }

@@ -20,7 +20,8 @@ import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { limitsFromEnv } from './limits.ts';
 import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue/queue-backend.ts';
-import { recoverActiveJobs, resumeStart, undeliveredResults } from './recovery.ts';
+import { recoverActiveJobs, resumePoint, resumeStart, undeliveredResults } from './recovery.ts';
+import { crashedTwiceReason, ENGINE_CRASH_LIMIT } from './engine-crashes.ts';
 import { storeResult } from './results.ts';
 import { RetentionSweep } from './retention.ts';
 import { retentionFromEnv, type CoordinatorConfig } from './service-config.ts';
@@ -329,7 +330,9 @@ export class JobCoordinator implements JobService {
       engineRestarted: guard('engineRestarted', () => this.metrics.engineRestarted()),
       finish: (jobId, outcome) => {
         const a = this.active.get(jobId);
-        if (a) this.finish(a, outcome, a.cancelledBy);
+        if (!a) return;
+        if (outcome.kind === 'crashed') this.afterCrash(a, outcome.how);
+        else this.finish(a, outcome, a.cancelledBy);
       },
       orderChanged: guard('orderChanged', () => this.orderChanged()),
     };
@@ -434,7 +437,16 @@ export class JobCoordinator implements JobService {
     logger.info({ job: jobId, iteration: at }, 'checkpoint saved');
   }
 
-  private finish(a: ActiveJob, outcome: EngineOutcome, cancelledBy?: string): void {
+  /** The engine died under the job: the first time it waits again, first in line, to resume; the second time it fails. */
+  private afterCrash(a: ActiveJob, how: string): void {
+    if (this.store.engineCrashed(a.record.id) >= ENGINE_CRASH_LIMIT) return this.finish(a, { kind: 'failed', reason: crashedTwiceReason(how) });
+    a.resume = true;
+    a.record.state = 'queued';
+    this.emit(a, resumePoint(this.store, a.record));
+    this.queue.enqueue({ id: a.record.id, userKey: a.userKey, seq: a.seq, turn: a.turn, resume: true });
+  }
+
+  private finish(a: ActiveJob, outcome: Exclude<EngineOutcome, { kind: 'crashed' }>, cancelledBy?: string): void {
     if (outcome.kind === 'interrupted' || !this.active.has(a.record.id)) return;
     const id = a.record.id;
     const now = Date.now();

@@ -232,6 +232,12 @@ export class JobStore {
     this.setRunning.run(at, id);
   }
 
+  /** Counts one more crash of the engine under the job; returns how many there have been. */
+  engineCrashed(id: string): number {
+    const row = this.db.prepare('UPDATE jobs SET engine_crashes = engine_crashes + 1 WHERE id = ? RETURNING engine_crashes').get(id) as { engine_crashes: number } | undefined;
+    return row?.engine_crashes ?? 0;
+  }
+
   markQueued(id: string): void {
     this.setQueued.run(id);
   }

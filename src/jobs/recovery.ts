@@ -4,7 +4,6 @@
 import { userKey, type ActiveJob } from './active-job.ts';
 import { plannedSteps, type RunStart, type StepPlan } from './engine-job.ts';
 import { finishedRuns } from './grid-jobs.ts';
-import { jobPlan } from './job-rules.ts';
 import type { JobStore } from './job-store.ts';
 import type { JobEvent, JobRecord } from './types.ts';
 
@@ -19,23 +18,28 @@ export function recoverActiveJobs(store: JobStore): ActiveJob[] {
 }
 
 /** Where a job that was running goes on from, as its `resumed` event tells the user. */
-function resumePoint(store: JobStore, record: JobRecord): Extract<JobEvent, { type: 'resumed' }> {
+export function resumePoint(store: JobStore, record: JobRecord): Extract<JobEvent, { type: 'resumed' }> {
   if (record.sheet || record.kind === 'grid') {
     const runsDone = record.sheet ? store.sheetRuns(record.id).length : store.candidates(record.id).length;
     return runsDone > 0 ? { type: 'resumed', runsDone } : { type: 'resumed' };
   }
   const cp = store.checkpoint(record.id);
-  if (!cp || cp.iteration <= 0 || !singleScale(record)) return { type: 'resumed' };
+  if (!cp || cp.iteration <= 0) return { type: 'resumed' };
   return { type: 'resumed', from: { iteration: cp.iteration, source: cp.source === 'shutdown' ? 'checkpoint' : 'preview' } };
 }
 
-/** A coarse-to-fine job starts over: its checkpoint is at one of several sizes. */
-function singleScale(record: JobRecord): boolean {
-  try {
-    return jobPlan(record.options).steps.length === 1;
-  } catch {
-    return false;
-  }
+/**
+ * Where a job that was running when the process stopped (or its engine crashed) goes on from,
+ * rather than from scratch (a restart should not cost a long job all its progress): its
+ * checkpoint, taken at a graceful stop, else the latest preview (L-BFGS loses its history; the
+ * image keeps what was achieved), at the scale it was at for a coarse-to-fine job; a sheet (a grid),
+ * after its finished runs (candidates): the one under way starts over, a half-done run is worth less than its state.
+ */
+export function resumeStart(store: JobStore, a: ActiveJob, plan: StepPlan): RunStart {
+  if (!a.resume) return {};
+  if (a.record.sheet || a.record.kind === 'grid') return { sheetRuns: finishedRuns(store, a.record) };
+  const cp = store.checkpoint(a.record.id);
+  return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
 }
 
 /** Completed jobs whose result was never confirmed posted (the bot died in between): their `completed` events again. */
@@ -49,19 +53,4 @@ export function undeliveredResults(store: JobStore): [JobEvent, JobRecord][] {
     out.push([event, s.record]);
   }
   return out;
-}
-
-/**
- * Where a job that was running when the process stopped goes on from, rather than from scratch
- * (a restart should not cost a long job all its progress): its checkpoint, taken at a graceful
- * stop, else the latest preview (L-BFGS loses its history; the image keeps what was achieved);
- * a sheet (a grid), after its finished runs (candidates) — the one under way starts over: a half-done
- * run is worth less than its state. A coarse-to-fine job starts over: its checkpoint is at one of several sizes.
- */
-export function resumeStart(store: JobStore, a: ActiveJob, plan: StepPlan): RunStart {
-  if (!a.resume) return {};
-  if (a.record.sheet || a.record.kind === 'grid') return { sheetRuns: finishedRuns(store, a.record) };
-  if (plan.scaleSteps.length !== 1) return {};
-  const cp = store.checkpoint(a.record.id);
-  return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
 }

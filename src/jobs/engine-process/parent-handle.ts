@@ -116,7 +116,9 @@ export class EngineProcess {
       });
       child.once('exit', (code, signal) => {
         const how = describeExit(code, signal) + (wasReady && reportedError ? `: ${reportedError}` : '');
-        reject(new Error(reportedError ?? `the engine process exited during start-up (${how})`));
+        // Killed by a signal while starting (not an error it reported): a crash like any other.
+        const killed = reportedError === undefined && signal !== null;
+        reject(Object.assign(new Error(reportedError ?? `the engine process exited during start-up (${how})`), killed ? { crashedHow: how } : {}));
         this.onExit(child, how, wasReady);
       });
     });
@@ -174,10 +176,7 @@ export class EngineProcess {
         cur.settle({ kind: 'failed', reason: `the job took longer than this workspace's limit of ${cur.timedOutAfterSec} s (jobTimeoutSec) and was stopped` });
       } else if (cur.cancelled) cur.settle({ kind: 'cancelled' });
       else {
-        cur.settle({
-          kind: 'failed',
-          reason: `the engine process crashed (${how}) while running this job, possibly out of memory: try a smaller size. The engine was restarted.`,
-        });
+        cur.settle({ kind: 'crashed', how });
       }
     }
     if (!this.stopping && wasReady) {
@@ -211,7 +210,9 @@ export class EngineProcess {
     try {
       await this.start();
     } catch (e) {
-      cur.settle(this.stopping ? { kind: 'interrupted' } : { kind: 'failed', reason: `the engine could not start: ${(e as Error).message}` });
+      const crashedHow = (e as { crashedHow?: string }).crashedHow;
+      if (this.stopping) cur.settle({ kind: 'interrupted' });
+      else cur.settle(crashedHow ? { kind: 'crashed', how: crashedHow } : { kind: 'failed', reason: `the engine could not start: ${(e as Error).message}` });
       return outcome;
     }
     if (cur.cancelled) cur.settle({ kind: 'cancelled' });

@@ -6,6 +6,7 @@ import type { SheetReport } from '../../engine/sheet/report.ts';
 import type { PipelineResult } from '../../engine/pipeline.ts';
 import type { Progress } from '../../engine/types.ts';
 import type { LossPoint } from '../../engine/visuals/loss-trace.ts';
+import { planScales } from '../../engine/multires.ts';
 import type { StyleOptions } from '../../options.ts';
 import type { SheetSpec } from '../types.ts';
 
@@ -22,7 +23,7 @@ export interface EngineJob {
   initImage?: Buffer;
   /**
    * Keep the current image of every iteration (encoded) so a checkpoint can be asked for at any
-   * time; previews are still reported every options.saveEvery. Single-scale stylize jobs only. On
+   * time; previews are still reported every options.saveEvery. Stylize jobs only. On
    * the fastest backend the checkpoint is the latest preview instead (see child.ts).
    */
   checkpoints?: boolean;
@@ -35,13 +36,25 @@ export interface EngineJob {
   /** Total steps of the job, reported in progress events. */
   totalSteps: number;
   timeoutMs: number;
-  /** Shared queues: a single-scale stylize job, which another worker may resume from its checkpoint. */
+  /** Shared queues: a stylize job, which another worker may resume from its checkpoint. */
   resumable?: boolean;
 }
 
-/** The job started again from a checkpoint: from its image, for the remaining steps, counting on from it. */
+/**
+ * The job started again from a checkpoint: from its image, for the remaining steps, counting on
+ * from it. A coarse-to-fine job goes on at the scale the checkpoint is in (its image is resized to
+ * that scale), for what is left of that scale and all of the later ones.
+ */
 export function resumeFromCheckpoint(job: EngineJob, iteration: number, png: Buffer): EngineJob {
-  return { ...job, options: { ...job.options, init: 'image', steps: job.totalSteps - iteration }, initImage: png, iterationOffset: iteration };
+  const resumed = { ...job, initImage: png, iterationOffset: iteration };
+  const plan = planScales(job.options);
+  if (plan.steps.length === 1) return { ...resumed, options: { ...job.options, init: 'image', steps: job.totalSteps - iteration } };
+  let scale = 0;
+  let done = iteration;
+  while (scale < plan.steps.length - 1 && done >= plan.steps[scale]) done -= plan.steps[scale++];
+  const scaleSteps = [plan.steps[scale] - done, ...plan.steps.slice(scale + 1)];
+  const steps = scaleSteps.reduce((x, y) => x + y, 0);
+  return { ...resumed, options: { ...job.options, init: 'image', scales: plan.sides.slice(scale), scaleSteps, steps } };
 }
 
 /** One finished run of a sheet: its index among the runs, image and numbers (a CellRun as JSON). */
@@ -98,5 +111,10 @@ export type EngineOutcome =
   | ({ kind: 'completed' } & Completed)
   | { kind: 'failed'; reason: string }
   | { kind: 'cancelled' }
+  /**
+   * The engine process died under the job without being asked to (OOM, a signal): tried again from
+   * its checkpoint once; a second crash fails it (engine-crashes.ts).
+   */
+  | { kind: 'crashed'; how: string }
   /** The service is stopping: the job is left running, to resume at the next start. */
   | { kind: 'interrupted' };

@@ -21,6 +21,7 @@ import {
   cancelKey,
   checkpointKey,
   connectRedis,
+  crashesKey,
   sheetRunsKey,
   EVENTS_CHANNEL,
   PREFIX,
@@ -104,9 +105,10 @@ export class RedisQueueBackend implements JobQueueBackend {
     // A worker may be taking it this very moment: the flag stops it there; the removal covers the rest.
     void this.flagCancel(jobId)
       .then(() => this.queue.remove(jobId))
-      // Removed before any worker saw it: the flag has nothing left to stop.
+      // Removed before a worker took it (again): the flag has nothing left to stop, and what an
+      // earlier attempt left (a worker died under it) nothing left to resume.
       .then(async (removed) => {
-        if (removed === 1) await this.redis.del(cancelKey(jobId));
+        if (removed === 1) await this.redis.del(cancelKey(jobId), checkpointKey(jobId), sheetRunsKey(jobId), crashesKey(jobId));
       })
       .catch(() => undefined);
     this.hooks?.orderChanged();
@@ -282,7 +284,7 @@ export class RedisQueueBackend implements JobQueueBackend {
       this.hooks?.orderChanged();
     }
     // Recorded (or not ours any more: cancelled while waiting): Redis can let go of it.
-    await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id));
+    await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id), crashesKey(id));
     await job.remove().catch(() => undefined);
   }
 

@@ -6,7 +6,7 @@
 //   - the checkpoint of a running job (iteration + PNG), written at every preview and at a
 //     graceful stop, so that a job whose worker died or stopped resumes on another machine from
 //     where it was; and a sheet's finished runs, so that a sheet goes on after them;
-//   - the cancel flag of a job, which the worker running it polls;
+//   - the cancel flag of a job, which the worker running it polls, and how many times it crashed an engine;
 //   - progress and previews, published on one channel: they are worth nothing once stale, so
 //     pub/sub (lost while the bot is down) is enough; results are not sent this way.
 import { Redis, type RedisOptions } from 'ioredis';
@@ -23,6 +23,8 @@ export const checkpointKey = (jobId: string) => `${PREFIX}:checkpoint:${jobId}`;
 export const cancelKey = (jobId: string) => `${PREFIX}:cancel:${jobId}`;
 /** The finished runs of a sheet job (field = run index), so a sheet taken over goes on after them. */
 export const sheetRunsKey = (jobId: string) => `${PREFIX}:sheetruns:${jobId}`;
+/** How many times the engine crashed under a job (engine-crashes.ts). */
+export const crashesKey = (jobId: string) => `${PREFIX}:crashes:${jobId}`;
 /** Cancel flags outlive any job that could still be waiting for one. */
 export const CANCEL_TTL_S = 7 * 24 * 3600;
 

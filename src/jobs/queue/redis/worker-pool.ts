@@ -6,8 +6,10 @@ import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { logger } from '../../../log.ts';
 import {
+  CANCEL_TTL_S,
   cancelKey,
   checkpointKey,
+  crashesKey,
   connectRedis,
   EVENTS_CHANNEL,
   PREFIX,
@@ -20,6 +22,7 @@ import { EngineProcess, type EngineProcessConfig, type StopOptions } from '../..
 import type { ResumedAt } from '../queue-backend.ts';
 import { redactSecretIn } from './redis-url.ts';
 import { fromWire, toWire } from './wire.ts';
+import { crashedTwiceReason, ENGINE_CRASH_LIMIT } from '../../engine-crashes.ts';
 import { resumeFromCheckpoint, type EngineJob, type EngineOutcome, type SheetRunDone } from '../../engine-process/protocol.ts';
 
 export interface RedisWorkerPoolConfig extends EngineProcessConfig {
@@ -167,8 +170,21 @@ export class RedisWorkerPool {
     await Promise.all(writes).catch((e: Error) => logger.warn({ job: id, err: e.message }, 'could not store the checkpoint'));
     // Stopping: this attempt fails and BullMQ gives the job to the next free worker.
     if (outcome.kind === 'interrupted' || this.stopping) throw new Error('the worker stopped during this job');
+    if (outcome.kind === 'crashed') outcome = await this.afterCrash(id, outcome.how);
     logger.info({ job: id, worker: engine.index, outcome: outcome.kind }, 'job ended');
     return toWire(outcome);
+  }
+
+  /**
+   * The engine died under the job: counted in Redis (across workers and machines); the first time
+   * this attempt fails and BullMQ hands the job on (resumed from its checkpoint), the second time it fails.
+   */
+  private async afterCrash(id: string, how: string): Promise<EngineOutcome> {
+    const crashes = await this.redis.incr(crashesKey(id));
+    await this.redis.expire(crashesKey(id), CANCEL_TTL_S);
+    if (crashes >= ENGINE_CRASH_LIMIT) return { kind: 'failed', reason: crashedTwiceReason(how) };
+    logger.warn({ job: id, how }, 'the engine crashed under this job; it is tried again');
+    throw new Error(`the engine crashed (${how}) during this job`);
   }
 
   /** Where a job that already ran somewhere continues: the checkpoint a previous attempt left. */

@@ -1,23 +1,16 @@
 // Shared by the Redis queue tests: `npm run worker` processes, and a listener on the workers'
 // events channel (to know which worker runs a job), and the job service in a process of its own.
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { EVENTS_CHANNEL, whenReady, type QueueMessage } from '../../../../src/jobs/queue/redis/shared.ts';
 import type { JobEvent, JobInputs, JobOwner } from '../../../../src/jobs/types.ts';
 
-const WORKER_ENTRY = fileURLToPath(new URL('../../../../src/worker.ts', import.meta.url));
+export { startWorker, WORKER_ENTRY, type WorkerProcess } from '../../../../scripts/lib/worker-process.ts';
 
 /** Short locks: a killed worker's job is taken back within a few seconds. */
 export const TEST_LOCK_MS = 3000;
 export const TEST_TIMING = { lockMs: TEST_LOCK_MS, stalledMs: TEST_LOCK_MS / 2 };
-
-export interface WorkerProcess {
-  child: ChildProcess;
-  log: string[];
-  exited(): Promise<number | null>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
 
 export function workerEnv(redisUrl: string, weights: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
@@ -31,35 +24,6 @@ export function workerEnv(redisUrl: string, weights: string, extra: NodeJS.Proce
     STYLIZE_QUEUE_LOCK_MS: String(TEST_LOCK_MS),
     STYLIZE_LOG_LEVEL: 'info',
     ...extra,
-  };
-}
-
-/** Starts `npm run worker` (its entry point) and waits until it takes jobs, or until it exits. */
-export async function startWorker(env: NodeJS.ProcessEnv, waitReady = true): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_ENTRY], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      for (const line of d.toString().split('\n').filter(Boolean)) {
-        log.push(line);
-        if (line.includes('worker taking jobs')) resolve();
-      }
-    };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    void exit.then((code) => reject(new Error(`the worker exited (${code}):\n${log.join('\n')}`)));
-  });
-  ready.catch(() => undefined);
-  if (waitReady) await ready;
-  return {
-    child,
-    log,
-    exited: () => exit,
-    stop: async (signal = 'SIGTERM') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      await exit;
-    },
   };
 }
 

@@ -194,3 +194,40 @@ it('a sheet whose worker is killed in its second run goes on after its finished 
     await svc.stop();
   }
 });
+
+// Regression (soak, Redis mode, seed 202: a worker killed mid-job, the bot restarted, the job
+// cancelled while it waited for another worker): its checkpoint stayed in Redis for ever.
+it('a job cancelled while it waits to be resumed leaves nothing in Redis', async () => {
+  const dataDir = `${tmp.dir}/cancel-resumed`;
+  // Its own engine: the job runs in this process, and its stop hands the job back to the queue.
+  const first: JobCoordinator = createJobService({ dataDir, weightsPath: weights, redisUrl: redis.url, workers: 1, backend: 'wasm', engineThreads: 1, queueTiming: TEST_TIMING });
+  const rec = recordEvents(first);
+  await first.start();
+  // The two worker processes must not take it back meanwhile.
+  await Promise.all(workers.map((w) => w.child.kill('SIGSTOP')));
+  let j: JobRecord;
+  try {
+    j = job(first.submit({ owner: owner('x1'), inputs, options: long }));
+    await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'preview' && e.event.iteration >= 5);
+    await first.stop();
+    const { Redis } = await import('ioredis');
+    const r = new Redis(redis.url);
+    try {
+      expect(await r.exists(`stylize:checkpoint:${j.id}`)).toBe(1);
+      const second: JobCoordinator = createJobService({ dataDir, weightsPath: weights, redisUrl: redis.url, workers: 0, queueTiming: TEST_TIMING });
+      const rec2 = recordEvents(second);
+      await second.start();
+      try {
+        expect(second.cancel(j.id, { userId: 'x1', isAdmin: false })).toEqual({ ok: true });
+        expect((await rec2.waitEnd(j.id)).event.type).toBe('cancelled');
+        await expect.poll(async () => r.keys(`*${j.id}*`), { timeout: 10_000 }).toEqual([]);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      r.disconnect();
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.child.kill('SIGCONT')));
+  }
+}, 120_000);
