@@ -9,23 +9,17 @@
 // longer be what four ordinary runs give. A GPU may differ (worth a line in gpu-check).
 import type { StyleOptions } from '../../options.ts';
 import type { Engine } from '../engine.ts';
-import { runPipeline } from '../pipeline.ts';
+import { runPipeline, type PipelineResult } from '../pipeline.ts';
 import { composeSheet, type SheetLayout } from '../sheet/compose.ts';
 import type { TextRenderer } from '../sheet/label-text.ts';
-import { CancelledError, EngineError, type Losses, type Progress } from '../types.ts';
+import { CancelledError, EngineError, type Progress } from '../types.ts';
 import { cellLabel, gridTitle } from './labels.ts';
 import { candidateOptions, GRID_CELLS, type GridSpec } from './plan.ts';
 
 /** One finished candidate: what a job stores to resume the grid and to Upscale from it later. */
-export interface GridCandidate {
+/** One candidate's run at the grid size (its png with the colours option applied). */
+export interface GridCandidate extends PipelineResult {
   index: number;
-  /** The candidate's image at the grid size (original colours applied if asked). */
-  png: Buffer;
-  width: number;
-  height: number;
-  losses: Losses;
-  iterations: number;
-  runtimeMs: number;
 }
 
 /** Progress over the whole grid; iteration/steps count every candidate's evaluations end to end. */
