@@ -45,6 +45,24 @@ async function attachment(name: string, w: number, h: number, seed: number): Pro
   return fake.addAttachment({ filename: name, contentType: 'image/png', data: await makePng(w, h, seed), width: w, height: h });
 }
 
+/** Alice's `/stylize grid:true` of a 48×40 photo and a 24×24 style, 2 steps at 48 px. */
+async function askGrid(): Promise<ReturnType<FakeDiscord['slashCommand']>> {
+  const content = await attachment('cat.png', 48, 40, 1);
+  const style = await attachment('waves.png', 24, 24, 2);
+  return fake.slashCommand(
+    'stylize',
+    [
+      { name: 'content', type: T.Attachment, value: content.id },
+      { name: 'style', type: T.Attachment, value: style.id },
+      { name: 'size', type: T.Integer, value: 48 },
+      { name: 'steps', type: T.Integer, value: 2 },
+      { name: 'grid', type: T.Boolean, value: true },
+    ],
+    { user: fake.alice },
+    [content, style],
+  );
+}
+
 function candidatesOf(jobId: string): { idx: number; png: Buffer }[] {
   const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true });
   try {
@@ -79,20 +97,7 @@ describe('the strength grid on Discord', () => {
   let gridId: string;
 
   test('/stylize grid:true posts one 2×2 grid PNG with its labels and the U1–U4 / V1–V4 buttons', async () => {
-    const content = await attachment('cat.png', 48, 40, 1);
-    const style = await attachment('waves.png', 24, 24, 2);
-    const i = fake.slashCommand(
-      'stylize',
-      [
-        { name: 'content', type: T.Attachment, value: content.id },
-        { name: 'style', type: T.Attachment, value: style.id },
-        { name: 'size', type: T.Integer, value: 48 },
-        { name: 'steps', type: T.Integer, value: 2 },
-        { name: 'grid', type: T.Boolean, value: true },
-      ],
-      { user: fake.alice },
-      [content, style],
-    );
+    const i = await askGrid();
     await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${i.token}/messages/@original`, 20_000, 'the reply');
     thread = i.originalMessageId!;
     const posted = await fake.waitFor(withFile(thread, 'grid', 0), 90_000, 'the grid');
@@ -159,31 +164,16 @@ describe('the strength grid on Discord', () => {
   });
 
   test('a grid counts against maxSteps at its cost; its Cancel button stops it', async () => {
-    const content = await attachment('cat.png', 48, 40, 1);
-    const style = await attachment('waves.png', 24, 24, 2);
-    const ask = () =>
-      fake.slashCommand(
-        'stylize',
-        [
-          { name: 'content', type: T.Attachment, value: content.id },
-          { name: 'style', type: T.Attachment, value: style.id },
-          { name: 'size', type: T.Integer, value: 48 },
-          { name: 'steps', type: T.Integer, value: 2 },
-          { name: 'grid', type: T.Boolean, value: true },
-        ],
-        { user: fake.alice },
-        [content, style],
-      );
     // 4 candidates × 60 steps at 32 px, counted at 48 px: ceil(240 · 4/9) = 107 steps, over 100.
     jobs.settings.set('discord', fake.guildId, 'gridSteps', 60);
     jobs.settings.set('discord', fake.guildId, 'maxSteps', 100);
-    const refused = ask();
+    const refused = await askGrid();
     const followUp = await fake.waitFor((r) => r.method === 'POST' && r.path === `/webhooks/${fake.appId}/${refused.token}`, 20_000, 'the refusal');
     expect((body(followUp).flags as number) & MessageFlags.Ephemeral).toBeTruthy();
     expect(String(body(followUp).content)).toMatch(/^this grid costs 107 steps .*limit of 100 steps \(maxSteps\)/);
 
     jobs.settings.reset('discord', fake.guildId, 'maxSteps');
-    const i = ask();
+    const i = await askGrid();
     await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${i.token}/messages/@original`, 20_000, 'the reply');
     const own = i.originalMessageId!;
     const progress = await fake.waitFor(
