@@ -119,6 +119,7 @@ async function main(): Promise<void> {
     }
   }
 
+  let startingJobs = false;
   try {
     if (wantDiscord) {
       const { startDiscord } = await import('./discord/bot.ts');
@@ -132,9 +133,10 @@ async function main(): Promise<void> {
       logger.info({ mode: slackOptions.appToken ? 'socket' : 'http', port: handle.port }, 'Slack: running');
     }
     // After the adapters are listening, so that they hear the `resumed` events of recovered jobs.
+    startingJobs = true;
     if (!shuttingDown) await jobs.start();
   } catch (e) {
-    logger.error({ err: (e as Error).message }, 'a chat platform failed to start');
+    logger.error({ err: (e as Error).message }, startingJobs ? 'the job queue failed to start' : 'a chat platform failed to start');
     for (const r of running) await r.stop().catch(() => undefined);
     await jobs.stop();
     await ops?.close();

@@ -4,6 +4,7 @@
 // job, restarting the process after.
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Progress } from '../../engine/types.ts';
 import { logger } from '../../log.ts';
@@ -54,6 +55,23 @@ interface Current {
 // Resolved once, absolutely, so the child finds tsx whatever the working directory is.
 const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
+/**
+ * Attempts at starting the engine when the bot or a worker starts, while its process dies without
+ * reporting an error (the OOM killer, a stray SIGKILL): a few, so a process that can never start
+ * still ends with a clear error instead of looping.
+ */
+export const ENGINE_START_ATTEMPTS = 4;
+/** The wait before the second attempt, doubled before each further one (0.5 + 1 + 2 s in all). */
+const START_RETRY_FIRST_WAIT_MS = 500;
+
+/** Why the engine process did not become ready. */
+interface StartFailure extends Error {
+  /** Killed by a signal: how, for the job that waited for it (a crash like any other). */
+  crashedHow?: string;
+  /** It died without reporting an error: another attempt may well succeed. */
+  unexplained?: boolean;
+}
+
 function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
@@ -88,6 +106,28 @@ export class EngineProcess {
     return this.ready;
   }
 
+  /**
+   * start() for the start of the bot or a worker: an engine process that dies while it starts
+   * without saying why (killed) is started again, a few times with a short wait, instead of the
+   * whole process giving up; an error the engine reported (no such backend, bad weights) would only
+   * be reported again, so it is thrown at once.
+   */
+  async startWithRetries(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.start();
+        return;
+      } catch (e) {
+        const failure = e as StartFailure;
+        if (!failure.unexplained || this.stopping) throw failure;
+        if (attempt >= ENGINE_START_ATTEMPTS) throw new Error(`${failure.message}, ${attempt} times in a row`);
+        const waitMs = START_RETRY_FIRST_WAIT_MS * 2 ** (attempt - 1);
+        logger.warn({ worker: this.index, err: failure.message, attempt, of: ENGINE_START_ATTEMPTS, waitMs }, 'the engine process died while starting; starting it again');
+        await sleep(waitMs);
+      }
+    }
+  }
+
   private spawn(): Promise<void> {
     const child = fork(this.config.entry, [], {
       execArgv: ['--import', TSX_LOADER],
@@ -118,7 +158,10 @@ export class EngineProcess {
         const how = describeExit(code, signal) + (wasReady && reportedError ? `: ${reportedError}` : '');
         // Killed by a signal while starting (not an error it reported): a crash like any other.
         const killed = reportedError === undefined && signal !== null;
-        reject(Object.assign(new Error(reportedError ?? `the engine process exited during start-up (${how})`), killed ? { crashedHow: how } : {}));
+        const failure: StartFailure = new Error(reportedError ?? `the engine process exited during start-up (${how})`);
+        if (killed) failure.crashedHow = how;
+        failure.unexplained = reportedError === undefined;
+        reject(failure);
         this.onExit(child, how, wasReady);
       });
     });

@@ -108,7 +108,7 @@ export class LocalQueueBackend implements JobQueueBackend {
 
   async start(): Promise<void> {
     this.started = true;
-    const ready = this.engines.map((e) => e.start());
+    const ready = this.engines.map((e) => e.startWithRetries());
     this.pump();
     try {
       await Promise.all(ready);

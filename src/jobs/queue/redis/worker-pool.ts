@@ -67,7 +67,7 @@ export class RedisWorkerPool {
     const started = await Promise.all(
       this.engines.map(async (engine) => {
         try {
-          await engine.start();
+          await engine.startWithRetries();
         } catch (e) {
           logger.error({ worker: engine.index, err: (e as Error).message }, 'the engine could not start: this engine takes no jobs');
           return false;
