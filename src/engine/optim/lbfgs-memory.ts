@@ -106,63 +106,152 @@ export class LbfgsMemory {
     const slot = (k: number) => (this.start + k) % this.capacity;
 
     // First loop, newest to oldest: alpha_i = rho_i sᵢᵀq; q −= alpha_i yᵢ.
-    let dot = 0;
-    {
-      const sNewest = s[slot(m - 1)];
-      for (let j = 0; j < n; j++) dot += sNewest[j] * q[j];
-    }
+    let dot = dotProduct(s[slot(m - 1)], q, n);
     for (let k = m - 1; k >= 0; k--) {
       const i = slot(k);
       const a = rho[i] * dot;
       alpha[i] = a;
-      const yi = y[i];
       // The oldest pair ends the first loop and starts the second: scale by gamma there.
       const scale = k > 0 ? 1 : gamma;
-      const next = k > 0 ? s[slot(k - 1)] : yi;
-      let acc = 0;
-      if (free) {
-        for (let j = 0; j < n; j++) {
-          const qj = (q[j] - a * yi[j]) * scale * free[j];
-          q[j] = qj;
-          acc += next[j] * qj;
-        }
-      } else {
-        for (let j = 0; j < n; j++) {
-          const qj = (q[j] - a * yi[j]) * scale;
-          q[j] = qj;
-          acc += next[j] * qj;
-        }
-      }
-      dot = acc;
+      const next = k > 0 ? s[slot(k - 1)] : y[i];
+      dot = free ? scaledAxpyDotFree(q, -a, y[i], scale, next, free, n) : scaledAxpyDot(q, -a, y[i], scale, next, n);
     }
 
     // Second loop, oldest to newest: beta = rho_i yᵢᵀr; r += (alpha_i − beta) sᵢ.
     for (let k = 0; k < m; k++) {
       const i = slot(k);
       const c = alpha[i] - rho[i] * dot;
-      const si = s[i];
-      if (k < m - 1) {
-        const yNext = y[slot(k + 1)];
-        let acc = 0;
-        if (free) {
-          for (let j = 0; j < n; j++) {
-            const qj = q[j] + c * si[j] * free[j];
-            q[j] = qj;
-            acc += yNext[j] * qj;
-          }
-        } else {
-          for (let j = 0; j < n; j++) {
-            const qj = q[j] + c * si[j];
-            q[j] = qj;
-            acc += yNext[j] * qj;
-          }
-        }
-        dot = acc;
-      } else if (free) {
-        for (let j = 0; j < n; j++) q[j] += c * si[j] * free[j];
-      } else {
-        for (let j = 0; j < n; j++) q[j] += c * si[j];
-      }
+      const next = k < m - 1 ? y[slot(k + 1)] : undefined;
+      dot = free ? axpyFreeDot(q, c, s[i], next, free, n) : scaledAxpyDot(q, c, s[i], 1, next, n);
     }
   }
+}
+
+// The two loops' passes. Four partial sums, not one: a single running sum is a chain of dependent
+// float64 additions, and that chain, not memory, set the pace: a full-memory recursion (100 pairs)
+// went from 73 to 35 ms at 192×144 px and from 280 to 235 ms at 512×384 (npx tsx
+// scripts/optim/bench-two-loop.ts N 100), time in which the engine waits for the next evaluation.
+// Keeping q in float32 (torch's precision) did not make it faster.
+
+function dotProduct(a: Float32Array, q: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    s0 += a[j] * q[j];
+    s1 += a[j + 1] * q[j + 1];
+    s2 += a[j + 2] * q[j + 2];
+    s3 += a[j + 3] * q[j + 3];
+  }
+  for (; j < n; j++) s0 += a[j] * q[j];
+  return s0 + s1 + s2 + s3;
+}
+
+/** q = (q + c·v)·scale; returns nextᵀq (0 without `next`). */
+function scaledAxpyDot(q: Float64Array, c: number, v: Float32Array, scale: number, next: Float32Array | undefined, n: number): number {
+  if (!next) {
+    for (let j = 0; j < n; j++) q[j] = (q[j] + c * v[j]) * scale;
+    return 0;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const q0 = (q[j] + c * v[j]) * scale;
+    const q1 = (q[j + 1] + c * v[j + 1]) * scale;
+    const q2 = (q[j + 2] + c * v[j + 2]) * scale;
+    const q3 = (q[j + 3] + c * v[j + 3]) * scale;
+    q[j] = q0;
+    q[j + 1] = q1;
+    q[j + 2] = q2;
+    q[j + 3] = q3;
+    s0 += next[j] * q0;
+    s1 += next[j + 1] * q1;
+    s2 += next[j + 2] * q2;
+    s3 += next[j + 3] * q3;
+  }
+  for (; j < n; j++) {
+    const qj = (q[j] + c * v[j]) * scale;
+    q[j] = qj;
+    s0 += next[j] * qj;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+/** scaledAxpyDot, then held coordinates (free = 0) set to 0. */
+function scaledAxpyDotFree(
+  q: Float64Array,
+  c: number,
+  v: Float32Array,
+  scale: number,
+  next: Float32Array | undefined,
+  free: Uint8Array,
+  n: number,
+): number {
+  if (!next) {
+    for (let j = 0; j < n; j++) q[j] = (q[j] + c * v[j]) * scale * free[j];
+    return 0;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const q0 = (q[j] + c * v[j]) * scale * free[j];
+    const q1 = (q[j + 1] + c * v[j + 1]) * scale * free[j + 1];
+    const q2 = (q[j + 2] + c * v[j + 2]) * scale * free[j + 2];
+    const q3 = (q[j + 3] + c * v[j + 3]) * scale * free[j + 3];
+    q[j] = q0;
+    q[j + 1] = q1;
+    q[j + 2] = q2;
+    q[j + 3] = q3;
+    s0 += next[j] * q0;
+    s1 += next[j + 1] * q1;
+    s2 += next[j + 2] * q2;
+    s3 += next[j + 3] * q3;
+  }
+  for (; j < n; j++) {
+    const qj = (q[j] + c * v[j]) * scale * free[j];
+    q[j] = qj;
+    s0 += next[j] * qj;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+/** q += c·v on the free coordinates; returns nextᵀq (0 without `next`). Held entries stay +0. */
+function axpyFreeDot(q: Float64Array, c: number, v: Float32Array, next: Float32Array | undefined, free: Uint8Array, n: number): number {
+  if (!next) {
+    for (let j = 0; j < n; j++) q[j] += c * v[j] * free[j];
+    return 0;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const q0 = q[j] + c * v[j] * free[j];
+    const q1 = q[j + 1] + c * v[j + 1] * free[j + 1];
+    const q2 = q[j + 2] + c * v[j + 2] * free[j + 2];
+    const q3 = q[j + 3] + c * v[j + 3] * free[j + 3];
+    q[j] = q0;
+    q[j + 1] = q1;
+    q[j + 2] = q2;
+    q[j + 3] = q3;
+    s0 += next[j] * q0;
+    s1 += next[j + 1] * q1;
+    s2 += next[j + 2] * q2;
+    s3 += next[j + 3] * q3;
+  }
+  for (; j < n; j++) {
+    const qj = q[j] + c * v[j] * free[j];
+    q[j] = qj;
+    s0 += next[j] * qj;
+  }
+  return s0 + s1 + s2 + s3;
 }
