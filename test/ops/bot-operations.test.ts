@@ -2,91 +2,36 @@
 // readiness and metrics endpoints, a graceful SIGTERM in the middle of a job (checkpoint, exit 0,
 // resume from the checkpoint), and a kill -9 between a job's completion and the posting of its
 // result. Real engine worker processes, random VGG weights, tiny images.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ApplicationCommandOptionType as T } from 'discord.js';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
-import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
-import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
-import { makePng } from '../../scripts/lib/png.ts';
-import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
+import type { RecordedRequest, SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
+import { body, freePort, get, inThread, ready, until, useBotHarness } from './bot-harness.ts';
 
-let fake: FakeDiscord;
-let dir: string;
-let weights: string;
-const bots: BotProcess[] = [];
-
-beforeAll(async () => {
-  fake = await FakeDiscord.start();
-  dir = mkdtempSync(path.join(os.tmpdir(), 'stylize-ops-'));
-  weights = await writeRandomWeightsFile(path.join(dir, 'vgg19.safetensors'), 7);
-});
-
-afterAll(async () => {
-  for (const b of bots) if (b.child.exitCode === null && b.child.signalCode === null) b.child.kill('SIGKILL');
-  await fake?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-function botEnv(dataDir: string, metricsPort: number, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return baseEnv({
-    DISCORD_TOKEN: fake.token,
-    DISCORD_APPLICATION_ID: fake.appId,
-    DISCORD_API_URL: fake.apiUrl,
-    STYLIZE_WEIGHTS: weights,
-    STYLIZE_BACKEND: 'wasm',
-    STYLIZE_DATA_DIR: dataDir,
-    STYLIZE_METRICS_PORT: String(metricsPort),
-    STYLIZE_DISCORD_EDIT_INTERVAL_MS: '200',
-    ...extra,
-  });
-}
-
-function startBot(env: NodeJS.ProcessEnv): BotProcess {
-  const bot = startMain(env, dir);
-  bots.push(bot);
-  return bot;
-}
-
-async function get(port: number, p: string): Promise<{ status: number; text: string }> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}${p}`);
-    return { status: res.status, text: await res.text() };
-  } catch {
-    return { status: 0, text: '' };
-  }
-}
-
-const body = (r: RecordedRequest) => r.body as Record<string, unknown>;
-const inThread = (threadId: string) => (r: RecordedRequest) => r.path.startsWith(`/channels/${threadId}/messages`) && r.status === 200;
+const h = useBotHarness('stylize-ops-');
 const isResult = (r: RecordedRequest) => r.method === 'POST' && r.files.some((f) => f.name.startsWith('stylized'));
-
-async function attachment(name: string, seed: number): Promise<FakeAttachment> {
-  return fake.addAttachment({ filename: name, contentType: 'image/png', data: await makePng(32, 32, seed), width: 32, height: 32 });
-}
 
 /** Plays /stylize; returns the job id and the thread its messages go to. */
 async function stylize(extra: SlashOption[]): Promise<{ jobId: string; threadId: string }> {
-  const content = await attachment('content.png', 1);
-  const style = await attachment('style.png', 2);
+  const content = await h.attachment('content.png', 1);
+  const style = await h.attachment('style.png', 2);
   const options: SlashOption[] = [
     { name: 'content', type: T.Attachment, value: content.id },
     { name: 'style', type: T.Attachment, value: style.id },
     { name: 'size', type: T.Integer, value: 32 },
     ...extra,
   ];
-  const i = fake.slashCommand('stylize', options, { user: fake.alice }, [content, style]);
-  await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${i.token}/messages/@original`, 30_000, 'the reply');
+  const i = h.fake.slashCommand('stylize', options, { user: h.fake.alice }, [content, style]);
+  await h.fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${h.fake.appId}/${i.token}/messages/@original`, 30_000, 'the reply');
   const threadId = i.originalMessageId!;
-  const progress = await fake.waitFor((r) => r.method === 'POST' && inThread(threadId)(r) && parseJobTag(String(body(r).content)) !== undefined, 30_000, 'the progress message');
+  const progress = await h.fake.waitFor((r) => r.method === 'POST' && inThread(threadId)(r) && parseJobTag(String(body(r).content)) !== undefined, 30_000, 'the progress message');
   return { jobId: parseJobTag(String(body(progress).content))!, threadId };
 }
 
 function resultPosts(threadId: string): RecordedRequest[] {
-  return fake.requests.filter((r) => inThread(threadId)(r) && isResult(r));
+  return h.fake.requests.filter((r) => inThread(threadId)(r) && isResult(r));
 }
 
 /** Every line is a HELP, TYPE or sample line of the Prometheus text format (0.0.4). */
@@ -122,7 +67,7 @@ function parsePrometheus(text: string): Map<string, number> {
 describe('the bot process', () => {
   it('serves /healthz, /readyz (only after login and engine start) and /metrics with counters that move', async () => {
     const port = await freePort();
-    const bot = startBot(botEnv(path.join(dir, 'data-metrics'), port));
+    const bot = h.start(h.env(path.join(h.dir, 'data-metrics'), port));
     const notReady: string[] = [];
     const started = Date.now();
     await until(async () => (await get(port, '/healthz')).status === 200, '/healthz');
@@ -160,7 +105,7 @@ describe('the bot process', () => {
     expect(samples.has('nodejs_eventloop_lag_seconds')).toBe(true);
     expect(samples.has('process_resident_memory_bytes')).toBe(true);
     expect(samples.has('process_cpu_seconds_total')).toBe(true);
-    for (const secret of [fake.token, fake.alice.id, fake.guildId, fake.channelId, 'alice']) expect(metrics.text).not.toContain(secret);
+    for (const secret of [h.fake.token, h.fake.alice.id, h.fake.guildId, h.fake.channelId, 'alice']) expect(metrics.text).not.toContain(secret);
     expect((await get(port, '/nope')).status).toBe(404);
 
     bot.child.kill('SIGTERM');
@@ -168,15 +113,15 @@ describe('the bot process', () => {
   }, 180_000);
 
   it('on SIGTERM mid-job: checkpoints, exits 0 within the grace period, resumes from the checkpoint, posts one result', async () => {
-    const dataDir = path.join(dir, 'data-sigterm');
+    const dataDir = path.join(h.dir, 'data-sigterm');
     const port = await freePort();
-    const env = botEnv(dataDir, port, { STYLIZE_SHUTDOWN_GRACE_S: '10' });
-    const first = startBot(env);
-    await until(async () => (await get(port, '/readyz')).status === 200, 'ready', 90_000);
+    const env = h.env(dataDir, port, { STYLIZE_SHUTDOWN_GRACE_S: '10' });
+    const first = h.start(env);
+    await ready(port);
     // Previews (the crash-resume points) every 10 % = 30 steps; the checkpoint is wherever it stood.
     const { jobId, threadId } = await stylize([{ name: 'steps', type: T.Integer, value: 300 }]);
-    await until(() => first.logs().length > 0 && fake.requests.some((r) => inThread(threadId)(r) && /step (1[3-9]|[2-9]\d)\//.test(String(body(r).content))), 'progress past step 12', 90_000);
-    const shown = Math.max(...fake.requests.filter(inThread(threadId)).map((r) => Number(/step (\d+)\//.exec(String(body(r).content))?.[1] ?? 0)));
+    await until(() => first.logs().length > 0 && h.fake.requests.some((r) => inThread(threadId)(r) && /step (1[3-9]|[2-9]\d)\//.test(String(body(r).content))), 'progress past step 12', 90_000);
+    const shown = Math.max(...h.fake.requests.filter(inThread(threadId)).map((r) => Number(/step (\d+)\//.exec(String(body(r).content))?.[1] ?? 0)));
     const signalled = Date.now();
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
@@ -191,12 +136,12 @@ describe('the bot process', () => {
     expect(checkpoint).toBeGreaterThanOrEqual(shown);
     expect(resultPosts(threadId)).toHaveLength(0);
 
-    const second = startBot(env);
+    const second = h.start(env);
     await until(() => resultPosts(threadId).length > 0, 'the result after the restart', 150_000);
     // It went on from the checkpoint's iteration, and said so.
     const startedAgain = second.logs().find((l) => l.msg === 'job started' && l.job === jobId);
     expect(startedAgain?.resumeAt).toBe(checkpoint);
-    expect(fake.requests.some((r) => inThread(threadId)(r) && String(body(r).content).includes(`from its checkpoint at step ${checkpoint}`))).toBe(true);
+    expect(h.fake.requests.some((r) => inThread(threadId)(r) && String(body(r).content).includes(`from its checkpoint at step ${checkpoint}`))).toBe(true);
     const png = await sharp(resultPosts(threadId)[0].files[0].data).metadata();
     expect([png.width, png.height]).toEqual([32, 32]);
     await new Promise((r) => setTimeout(r, 1000));
@@ -207,40 +152,40 @@ describe('the bot process', () => {
   }, 300_000);
 
   it('kill -9 after a job completed but before its result was posted: the restarted bot posts it once; during a stop, commands are refused and a second signal exits at once', async () => {
-    const dataDir = path.join(dir, 'data-crash');
+    const dataDir = path.join(h.dir, 'data-crash');
     const port = await freePort();
-    const crashing = startBot(botEnv(dataDir, port, { STYLIZE_TEST_CRASH_AFTER_COMPLETION: '1' }));
-    await until(async () => (await get(port, '/readyz')).status === 200, 'ready', 90_000);
+    const crashing = h.start(h.env(dataDir, port, { STYLIZE_TEST_CRASH_AFTER_COMPLETION: '1' }));
+    await ready(port);
     const { jobId, threadId } = await stylize([{ name: 'steps', type: T.Integer, value: 3 }]);
     expect(await crashing.exited).toBeNull(); // killed by the signal, no exit code
     expect(crashing.child.signalCode).toBe('SIGKILL');
     expect(crashing.logs().some((l) => l.msg === 'job completed' && l.job === jobId)).toBe(false);
     expect(resultPosts(threadId)).toHaveLength(0);
 
-    const second = startBot(botEnv(dataDir, port));
+    const second = h.start(h.env(dataDir, port));
     await until(() => resultPosts(threadId).length > 0, 'the result after the restart', 90_000);
     expect(String(body(resultPosts(threadId)[0]).content)).toContain(jobId);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 
     // Confirmed as posted: a third start does not post it again.
-    const third = startBot(botEnv(dataDir, port));
-    await until(async () => (await get(port, '/readyz')).status === 200, 'ready', 90_000);
+    const third = h.start(h.env(dataDir, port));
+    await ready(port);
     await new Promise((r) => setTimeout(r, 1500));
     expect(resultPosts(threadId)).toHaveLength(1);
 
     // The stop is held up (a progress edit rate-limited for 8 s keeps the Discord adapter busy while
     // it closes): a command meanwhile is refused, and a second signal does not wait for the end.
     const long = await stylize([{ name: 'steps', type: T.Integer, value: 300 }]);
-    await until(() => fake.requests.some((r) => inThread(long.threadId)(r) && /step \d+\//.test(String(body(r).content))), 'progress', 60_000);
-    fake.rateLimitNext('PATCH', new RegExp(`^/channels/${long.threadId}/messages/`), 1, 8);
-    await fake.waitFor((r) => r.method === 'PATCH' && r.status === 429, 20_000, 'a rate-limited edit');
+    await until(() => h.fake.requests.some((r) => inThread(long.threadId)(r) && /step \d+\//.test(String(body(r).content))), 'progress', 60_000);
+    h.fake.rateLimitNext('PATCH', new RegExp(`^/channels/${long.threadId}/messages/`), 1, 8);
+    await h.fake.waitFor((r) => r.method === 'PATCH' && r.status === 429, 20_000, 'a rate-limited edit');
     third.child.kill('SIGTERM');
     await until(() => third.logs().some((l) => l.msg === 'shutting down'), 'the graceful stop to begin', 10_000);
     // A command that arrives while the bot stops is told to come back.
-    const content = await attachment('late.png', 3);
-    const late = fake.slashCommand('stylize', [{ name: 'content', type: T.Attachment, value: content.id }, { name: 'mode', type: T.String, value: 'reconstruct' }], { user: fake.bob }, [content]);
-    const refusal = await fake.waitFor((r) => r.method === 'POST' && r.path === `/webhooks/${fake.appId}/${late.token}`, 10_000, 'the refusal');
+    const content = await h.attachment('late.png', 3);
+    const late = h.fake.slashCommand('stylize', [{ name: 'content', type: T.Attachment, value: content.id }, { name: 'mode', type: T.String, value: 'reconstruct' }], { user: h.fake.bob }, [content]);
+    const refusal = await h.fake.waitFor((r) => r.method === 'POST' && r.path === `/webhooks/${h.fake.appId}/${late.token}`, 10_000, 'the refusal');
     expect(String(body(refusal).content)).toBe('the bot is restarting, try again in a minute');
     const secondSignalAt = Date.now();
     third.child.kill('SIGTERM');
