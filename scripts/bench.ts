@@ -6,7 +6,9 @@
 // the machine should hit every cell alike. Printed: the median over the processes with min–max.
 // "cpu/s" is CPU seconds per wall second while timing: ONNX Runtime's threads spin, so a 2-thread
 // run that got both cores shows about 2.0, and less when other processes took some (then the
-// figures are low). The CPU model and clock come from /proc/cpuinfo.
+// figures are low). The CPU model and clock come from /proc/cpuinfo; "of peak" divides GFLOP/s by this
+// CPU's FMA peak at the same thread count, measured before the cells (scripts/peak/fma-peak.ts; needs
+// a C compiler), so figures from different CPUs can be compared.
 // Weights: STYLIZE_WEIGHTS if set, else random ones in the real VGG-19 shapes (speed does not depend
 // on the values).
 import { execFileSync } from 'node:child_process';
@@ -14,6 +16,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureFmaPeak } from './peak/fma-peak.ts';
 
 const { values } = parseArgs({
   options: {
@@ -81,6 +84,12 @@ const cells: Cell[] = [];
 for (const size of sizes) for (const preset of presets) for (const backend of backends) cells.push({ backend, size, preset, runs: [] });
 
 console.log(`CPU: ${describeCpu()}; load average ${os.loadavg()[0].toFixed(2)} at the start`);
+const peak = measureFmaPeak(Number(values.threads));
+console.log(
+  peak
+    ? `FMA peak at ${values.threads} threads: ${peak.gflops.toFixed(0)} GFLOP/s (${peak.lanes * 32}-bit vectors, median of ${peak.all.map((g) => g.toFixed(0)).join(', ')})`
+    : 'FMA peak: not measured (no C compiler)',
+);
 console.log(
   `${runs} processes per cell, interleaved; in each, ${values.steps} timed evaluations after 2 warm-up ones; ${values.threads} threads, optimizer ${values.optimizer}, tubingen + starry night`,
 );
@@ -101,7 +110,7 @@ for (let round = 1; round <= runs; round++) {
 process.stderr.write('\r'.padEnd(60) + '\r');
 
 console.log('\nmedian (min–max) over the processes');
-console.log(`${'backend'.padEnd(10)} ${'size'.padStart(4)}  ${'preset'.padEnd(7)}  ${'WxH'.padEnd(9)}  ${'ms/eval'.padEnd(20)}  GFLOP/eval  ${'GFLOP/s'.padEnd(23)}  ${'cpu/s'.padEnd(17)}  peak RSS`);
+console.log(`${'backend'.padEnd(10)} ${'size'.padStart(4)}  ${'preset'.padEnd(7)}  ${'WxH'.padEnd(9)}  ${'ms/eval'.padEnd(20)}  GFLOP/eval  ${'GFLOP/s'.padEnd(23)}  ${'cpu/s'.padEnd(17)}  of peak  peak RSS`);
 for (const c of cells) {
   const r0 = c.runs[0];
   console.log(
@@ -114,6 +123,7 @@ for (const c of cells) {
       ` ${r0.gflop.toFixed(2).padStart(10)}`,
       ` ${spread(c.runs.map((r) => r.gflops), 1).padEnd(23)}`,
       ` ${spread(c.runs.map((r) => r.cpuPerWall), 2).padEnd(17)}`,
+      ` ${(peak && c.backend === 'onnx-cpu' ? `${((100 * median(c.runs.map((r) => r.gflops))) / peak.gflops).toFixed(0)} %` : '-').padStart(7)}`,
       ` ${(Math.max(...c.runs.map((r) => r.peakRssMb)) / 1024).toFixed(2)} GB`,
     ].join(' '),
   );
