@@ -4,9 +4,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ApplicationCommandOptionType as T } from 'discord.js';
 import { afterAll, beforeAll } from 'vitest';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
-import { FakeDiscord, type FakeAttachment, type RecordedRequest } from '../../scripts/lib/fakes/discord/index.ts';
+import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
@@ -80,3 +81,31 @@ export { freePort, until };
 export const body = (r: RecordedRequest) => r.body as Record<string, unknown>;
 /** The bot's successful requests on the messages of a channel (a job's thread). */
 export const inThread = (threadId: string) => (r: RecordedRequest) => r.path.startsWith(`/channels/${threadId}/messages`) && r.status === 200;
+
+/**
+ * Alice's `/stylize` of a 32×32 content and style PNG at `size` px and `steps` steps (plus `extra`
+ * options), answered: the interaction and the job's thread (its reply message).
+ */
+export async function askStylize(
+  fake: FakeDiscord,
+  o: { size: number; steps: number; extra?: SlashOption[] },
+): Promise<{ interaction: ReturnType<FakeDiscord['slashCommand']>; threadId: string }> {
+  const png = async (name: string, seed: number) =>
+    fake.addAttachment({ filename: name, contentType: 'image/png', data: await makePng(32, 32, seed), width: 32, height: 32 });
+  const content = await png('content.png', 1);
+  const style = await png('style.png', 2);
+  const interaction = fake.slashCommand(
+    'stylize',
+    [
+      { name: 'content', type: T.Attachment, value: content.id },
+      { name: 'style', type: T.Attachment, value: style.id },
+      { name: 'size', type: T.Integer, value: o.size },
+      { name: 'steps', type: T.Integer, value: o.steps },
+      ...(o.extra ?? []),
+    ],
+    { user: fake.alice },
+    [content, style],
+  );
+  await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${interaction.token}/messages/@original`, 30_000, 'the reply');
+  return { interaction, threadId: interaction.originalMessageId! };
+}

@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationCommandOptionType as T } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createJobService } from '../../src/jobs/create-job-service.ts';
 import type { JobCoordinator } from '../../src/jobs/job-coordinator.ts';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
 import { killEngineAsItStarts } from '../../scripts/lib/engine-child.ts';
 import { FakeDiscord, type RecordedRequest } from '../../scripts/lib/fakes/discord/index.ts';
+import { askStylize } from './bot-harness.ts';
 import { makePng } from '../../scripts/lib/png.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
@@ -139,21 +139,7 @@ describe('npm start on its local queue, its engine killed while the bot starts',
     expect(ready).toHaveLength(1);
     expect(ready[0].pid).not.toBe(killed);
 
-    const content = fake.addAttachment({ filename: 'content.png', contentType: 'image/png', data: await makePng(32, 32, 1), width: 32, height: 32 });
-    const style = fake.addAttachment({ filename: 'style.png', contentType: 'image/png', data: await makePng(32, 32, 2), width: 32, height: 32 });
-    const i = fake.slashCommand(
-      'stylize',
-      [
-        { name: 'content', type: T.Attachment, value: content.id },
-        { name: 'style', type: T.Attachment, value: style.id },
-        { name: 'size', type: T.Integer, value: 32 },
-        { name: 'steps', type: T.Integer, value: 2 },
-      ],
-      { user: fake.alice },
-      [content, style],
-    );
-    await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${i.token}/messages/@original`, 30_000, 'the reply');
-    const threadId = i.originalMessageId!;
+    const { threadId } = await askStylize(fake, { size: 32, steps: 2 });
     const isResult = (r: RecordedRequest) => r.path.startsWith(`/channels/${threadId}/messages`) && r.status === 200 && r.method === 'POST' && r.files.some((f) => f.name.startsWith('stylized'));
     await fake.waitFor(isResult, 60_000, 'the result');
     expect(alive(b.child)).toBe(true);

@@ -4,12 +4,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApplicationCommandOptionType as T } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
 import { FakeDiscord, type RecordedRequest } from '../../scripts/lib/fakes/discord/index.ts';
-import { makePng } from '../../scripts/lib/png.ts';
+import { askStylize } from './bot-harness.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 import { startRedis, type TestRedis } from '../../scripts/lib/redis-server.ts';
 import { startWorker, workerEnv, type WorkerProcess } from '../jobs/queue/redis/helpers.ts';
@@ -69,21 +68,7 @@ describe('Discord: npm start on the shared queue, the job on a worker process', 
     }, '/readyz 200');
     expect(ready.status).toBe(200);
 
-    const content = fake.addAttachment({ filename: 'content.png', contentType: 'image/png', data: await makePng(32, 32, 1), width: 32, height: 32 });
-    const style = fake.addAttachment({ filename: 'style.png', contentType: 'image/png', data: await makePng(32, 32, 2), width: 32, height: 32 });
-    const i = fake.slashCommand(
-      'stylize',
-      [
-        { name: 'content', type: T.Attachment, value: content.id },
-        { name: 'style', type: T.Attachment, value: style.id },
-        { name: 'size', type: T.Integer, value: 32 },
-        { name: 'steps', type: T.Integer, value: 4 },
-      ],
-      { user: fake.alice },
-      [content, style],
-    );
-    await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${i.token}/messages/@original`, 30_000, 'the reply');
-    const threadId = i.originalMessageId!;
+    const { threadId } = await askStylize(fake, { size: 32, steps: 4 });
     const inThread = (r: RecordedRequest) => r.path.startsWith(`/channels/${threadId}/messages`) && r.status === 200;
     const isResult = (r: RecordedRequest) => inThread(r) && r.method === 'POST' && r.files.some((f) => f.name.startsWith('stylized'));
     const progress = await fake.waitFor((r) => r.method === 'POST' && inThread(r) && parseJobTag(String((r.body as { content?: string }).content)) !== undefined, 30_000, 'the progress message');
