@@ -130,3 +130,6 @@ for (const size of values.sizes.split(',').map(Number)) {
 }
 await cpu.dispose();
 for (const e of engines.values()) await e.dispose();
+// Grids run their four candidates one after another because a batch did not win on the CPU; on a
+// GPU it may: this is the command that tells.
+console.log(`\nA strength grid's four candidates as one batch or four runs on ${started[0]}: npm run bench:grid-batch -- --backend ${started[0]}`);
