@@ -29,6 +29,8 @@ export interface Action {
   ts?: string;
   /** The job acted on (cancel, re-run, visual). */
   jobId?: string;
+  /** Slack slash commands and buttons: where the bot's answers to this action land (the fake's `responses`). */
+  responseUrl?: string;
   /** The action could not reach the bot (it was down): nothing is expected of it. */
   undelivered?: string;
 }
@@ -273,7 +275,9 @@ export class LoadGenerator {
       return;
     }
     if (u.admin && u.rng.chance(0.15)) {
-      await deliver('config', () => send.command('/stylize-config', `set steps ${u.rng.int(4, 10)}`, { user: u.id, channel }));
+      await deliver('config', async (a) => {
+        a.responseUrl = (await send.command('/stylize-config', `set steps ${u.rng.int(4, 10)}`, { user: u.id, channel })).responseUrl;
+      });
       return;
     }
     const roll = u.rng.next();
@@ -283,7 +287,13 @@ export class LoadGenerator {
       const roots = this.botMessages((m) => meta(m)?.role === 'root' && (m.blocks ?? []).some((b) => JSON.stringify(b).includes('stylize_cancel'))).reverse();
       const target = roots.find((m) => ownedBy(meta(m)!.job_id!) && !this.actions.some((a) => a.kind === 'cancel' && a.jobId === meta(m)!.job_id));
       if (target) {
-        await deliver('cancel', () => send.clickButton({ user: u.id, channel, ts: target.ts, actionId: 'stylize_cancel' }), { jobId: meta(target)!.job_id });
+        await deliver(
+          'cancel',
+          async (a) => {
+            a.responseUrl = (await send.clickButton({ user: u.id, channel, ts: target.ts, actionId: 'stylize_cancel' })).responseUrl;
+          },
+          { jobId: meta(target)!.job_id },
+        );
         return;
       }
     }
