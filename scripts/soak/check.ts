@@ -22,6 +22,7 @@ export interface StoredJob {
   kind: string;
   parentJobId: string | null;
   threadId: string | null;
+  finishedAt: number | null;
   /** The resolved mode (options_json). */
   mode: string;
   /** meta_json: where the chat adapters put the job's messages. */
@@ -76,7 +77,7 @@ function readJobs(dataDir: string): { jobs: StoredJob[]; integrity: string } {
     const rows = (
       db
         .prepare(
-          'SELECT id, state, platform, user_id AS userId, error, created_at AS createdAt, kind, parent_job_id AS parentJobId, thread_id AS threadId, options_json AS options, meta_json AS meta FROM jobs ORDER BY seq',
+          'SELECT id, state, platform, user_id AS userId, error, created_at AS createdAt, kind, parent_job_id AS parentJobId, thread_id AS threadId, finished_at AS finishedAt, options_json AS options, meta_json AS meta FROM jobs ORDER BY seq',
         )
         .all() as (Omit<StoredJob, 'mode' | 'meta'> & { options: string; meta: string })[]
     ).map(({ options, meta, ...j }) => ({ ...j, mode: String((JSON.parse(options) as { mode?: unknown }).mode), meta: JSON.parse(meta) as Record<string, unknown> }));
@@ -209,7 +210,7 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     else if (n === 0 && botWasDown(input, a.at)) unanswered++;
     else violations.push({ what: `bad input #${a.seq} (${a.platform} ${a.kind} by ${a.user}) got ${n} answers, expected 1` });
   }
-  const answered = checkAnswers({ discord: input.discord, slack: input.slack, slackChannel: input.slackChannel, actions: input.actions, jobs, botWasDown: (at) => botWasDown(input, at) });
+  const answered = checkAnswers({ discord: input.discord, slack: input.slack, slackChannel: input.slackChannel, actions: input.actions, jobs, botWasDown: (at) => botWasDown(input, at), botDown: input.botDown });
   violations.push(...answered.violations);
 
   if (input.redisUrl) {
