@@ -1,13 +1,15 @@
 // The soak's verdict, from what the chat APIs actually received (the fakes' own records), the bot's
 // SQLite database and Redis: every accepted job ended exactly once (one result, or one failure with
 // its reason; nothing for a cancelled job but its cancellation), no job stuck, nothing of a
-// finished job left in Redis, bad inputs refused once with nothing stored, the database intact.
+// finished job left in Redis, bad inputs refused once with nothing stored, every other command
+// answered once (command-answers.ts), the database intact.
 import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import path from 'node:path';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import type { FakeDiscord, RecordedRequest } from '../lib/fakes/discord/index.ts';
 import type { FakeSlack } from '../lib/fakes/slack/index.ts';
+import { checkAnswers, type AnswerCount, type AnswerKind } from './command-answers.ts';
 import type { Action, Platform } from './load.ts';
 
 export interface StoredJob {
@@ -19,6 +21,12 @@ export interface StoredJob {
   createdAt: number;
   kind: string;
   parentJobId: string | null;
+  threadId: string | null;
+  finishedAt: number | null;
+  /** The resolved mode (options_json). */
+  mode: string;
+  /** meta_json: where the chat adapters put the job's messages. */
+  meta: Record<string, unknown>;
 }
 
 export interface Ending {
@@ -51,6 +59,8 @@ export interface CheckResult {
   violations: Violation[];
   refused: number;
   unanswered: number;
+  /** The other commands: accepted once / refused once / unanswered (bot down), by kind. */
+  answers: Record<AnswerKind, AnswerCount>;
   integrity: string;
 }
 
@@ -58,13 +68,19 @@ const FINISHED = new Set(['completed', 'failed', 'cancelled']);
 /** Redis keys of a job beside BullMQ's own (shared.ts). */
 const JOB_KEYS = /^stylize:(checkpoint|cancel|sheetruns|crashes):(.+)$/;
 const BULL_JOB = /^stylize:jobs:([A-Za-z0-9]{8})(?::.*)?$/;
+/** BullMQ's own keys of the queue whose names look like a job id (8 letters). */
+const BULL_NAMES = new Set(['priority']);
 
 function readJobs(dataDir: string): { jobs: StoredJob[]; integrity: string } {
   const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true });
   try {
-    const rows = db
-      .prepare('SELECT id, state, platform, user_id AS userId, error, created_at AS createdAt, kind, parent_job_id AS parentJobId FROM jobs ORDER BY seq')
-      .all() as StoredJob[];
+    const rows = (
+      db
+        .prepare(
+          'SELECT id, state, platform, user_id AS userId, error, created_at AS createdAt, kind, parent_job_id AS parentJobId, thread_id AS threadId, finished_at AS finishedAt, options_json AS options, meta_json AS meta FROM jobs ORDER BY seq',
+        )
+        .all() as (Omit<StoredJob, 'mode' | 'meta'> & { options: string; meta: string })[]
+    ).map(({ options, meta, ...j }) => ({ ...j, mode: String((JSON.parse(options) as { mode?: unknown }).mode), meta: JSON.parse(meta) as Record<string, unknown> }));
     const integrity = (db.pragma('integrity_check', { simple: true }) as string) ?? 'no answer';
     return { jobs: rows, integrity };
   } finally {
@@ -194,6 +210,8 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     else if (n === 0 && botWasDown(input, a.at)) unanswered++;
     else violations.push({ what: `bad input #${a.seq} (${a.platform} ${a.kind} by ${a.user}) got ${n} answers, expected 1` });
   }
+  const answered = checkAnswers({ discord: input.discord, slack: input.slack, slackChannel: input.slackChannel, actions: input.actions, jobs, botWasDown: (at) => botWasDown(input, at), botDown: input.botDown });
+  violations.push(...answered.violations);
 
   if (input.redisUrl) {
     const redis = new Redis(input.redisUrl, { maxRetriesPerRequest: 2 });
@@ -202,12 +220,12 @@ export async function check(input: CheckInput): Promise<CheckResult> {
         const id = JOB_KEYS.exec(key)?.[2] ?? BULL_JOB.exec(key)?.[1];
         const j = id ? byId.get(id) : undefined;
         if (j && FINISHED.has(j.state)) violations.push({ jobId: j.id, what: `Redis still holds ${key} of this ${j.state} job` });
-        else if (id && JOB_KEYS.test(key) && !j) violations.push({ jobId: id, what: `Redis holds ${key} of a job the bot does not know` });
+        else if (id && !j && (JOB_KEYS.test(key) || !BULL_NAMES.has(id))) violations.push({ jobId: id, what: `Redis holds ${key} of a job the bot does not know` });
       }
     } finally {
       redis.disconnect();
     }
   }
   if (integrity !== 'ok') violations.push({ what: `PRAGMA integrity_check: ${integrity}` });
-  return { jobs, endings, violations, refused, unanswered, integrity };
+  return { jobs, endings, violations, refused, unanswered, answers: answered.counts, integrity };
 }

@@ -29,6 +29,8 @@ export interface Action {
   ts?: string;
   /** The job acted on (cancel, re-run, visual). */
   jobId?: string;
+  /** Slack slash commands and buttons: where the bot's answers to this action land (the fake's `responses`). */
+  responseUrl?: string;
   /** The action could not reach the bot (it was down): nothing is expected of it. */
   undelivered?: string;
 }
@@ -155,6 +157,9 @@ export class LoadGenerator {
   }
 
   private async discordAction(u: User): Promise<void> {
+    // The bot may answer before the dispatch call returns: the action counts from before it.
+    const at = Date.now();
+    const record = (kind: string, extra: Partial<Action> = {}): Action => this.record(u, kind, { at, ...extra });
     const d = this.config.discord;
     const ctx = { user: u.discordUser! };
     const images = this.images!;
@@ -165,13 +170,13 @@ export class LoadGenerator {
         : d.addAttachment({ filename: 'notes.png', contentType: 'image/png', data: images.text });
       const style = d.addAttachment({ filename: 'style.png', contentType: 'image/png', data: images.small[0], width: 16, height: 16 });
       const i = d.slashCommand('stylize', [{ name: 'content', type: T.Attachment, value: bad.id }, { name: 'style', type: T.Attachment, value: style.id }, { name: 'steps', type: T.Integer, value: 2 }], ctx, [bad, style]);
-      this.record(u, huge ? 'bad-oversized' : 'bad-not-image', { bad: true, token: i.token, interactionId: i.id });
+      record(huge ? 'bad-oversized' : 'bad-not-image', { bad: true, token: i.token, interactionId: i.id });
       return;
     }
     if (u.admin && u.rng.chance(0.15)) {
       const value = String(u.rng.int(4, 10));
       const i = d.slashCommand('stylize-config', [{ name: 'set', type: T.Subcommand, options: [{ name: 'option', type: T.String, value: 'steps' }, { name: 'value', type: T.String, value }] }] as never, ctx);
-      this.record(u, 'config', { token: i.token, interactionId: i.id });
+      record('config', { token: i.token, interactionId: i.id });
       return;
     }
     const mine = (r: RecordedRequest) => (r.body as { content?: string }).content?.includes(`<@${u.id}>`) ?? false;
@@ -186,7 +191,7 @@ export class LoadGenerator {
       if (target && messageId(target)) {
         const jobId = components(target).find((c) => c.startsWith('stylize:cancel:'))!.slice('stylize:cancel:'.length);
         const i = d.clickButton(messageId(target)!, `stylize:cancel:${jobId}`, ctx);
-        this.record(u, 'cancel', { jobId, token: i.token, interactionId: i.id });
+        record('cancel', { jobId, token: i.token, interactionId: i.id });
         return;
       }
     }
@@ -199,11 +204,11 @@ export class LoadGenerator {
         const pick = u.rng.pick(['react-texture', 'react-reconstruct', 'button-texture', 'button-reconstruct', 'timelapse', 'chart'] as const);
         if (pick.startsWith('react-')) {
           d.react(messageId(target)!, pick === 'react-texture' ? '🧵' : '🧱', u.discordUser!);
-          this.record(u, `rerun-${pick}`, { jobId });
+          record(`rerun-${pick}`, { jobId });
         } else {
           const action = pick.replace('button-', '');
           const i = d.clickButton(messageId(target)!, `stylize:result:${action}:${jobId}`, ctx);
-          this.record(u, pick.startsWith('button-') ? `rerun-${pick}` : pick, { jobId, token: i.token, interactionId: i.id });
+          record(pick.startsWith('button-') ? `rerun-${pick}` : pick, { jobId, token: i.token, interactionId: i.id });
         }
         return;
       }
@@ -211,7 +216,7 @@ export class LoadGenerator {
     if (roll > 0.9) {
       const style = d.addAttachment({ filename: 'style.png', contentType: 'image/png', data: images.small[0], width: 16, height: 16 });
       const i = d.slashCommand('stylize-sheet', [{ name: 'kind', type: T.String, value: 'texture' }, { name: 'style', type: T.Attachment, value: style.id }, { name: 'layers', type: T.String, value: 'conv_1,conv_2' }, { name: 'size', type: T.Integer, value: 16 }, { name: 'steps', type: T.Integer, value: 2 }], ctx, [style]);
-      this.record(u, 'sheet', { token: i.token, interactionId: i.id });
+      record('sheet', { token: i.token, interactionId: i.id });
       return;
     }
     const mode = u.rng.pick(MODES);
@@ -227,7 +232,7 @@ export class LoadGenerator {
       ...(mode !== 'reconstruct' ? [{ name: 'style', type: T.Attachment, value: style.id }] : []),
     ];
     const i = d.slashCommand('stylize', options, ctx, [content, style]);
-    this.record(u, o.multires ? `stylize-${mode}-coarse-to-fine` : `stylize-${mode}`, { token: i.token, interactionId: i.id });
+    record(o.multires ? `stylize-${mode}-coarse-to-fine` : `stylize-${mode}`, { token: i.token, interactionId: i.id });
   }
 
   /** Who submitted a job, from the user mention in its messages. */
@@ -273,7 +278,9 @@ export class LoadGenerator {
       return;
     }
     if (u.admin && u.rng.chance(0.15)) {
-      await deliver('config', () => send.command('/stylize-config', `set steps ${u.rng.int(4, 10)}`, { user: u.id, channel }));
+      await deliver('config', async (a) => {
+        a.responseUrl = (await send.command('/stylize-config', `set steps ${u.rng.int(4, 10)}`, { user: u.id, channel })).responseUrl;
+      });
       return;
     }
     const roll = u.rng.next();
@@ -283,7 +290,13 @@ export class LoadGenerator {
       const roots = this.botMessages((m) => meta(m)?.role === 'root' && (m.blocks ?? []).some((b) => JSON.stringify(b).includes('stylize_cancel'))).reverse();
       const target = roots.find((m) => ownedBy(meta(m)!.job_id!) && !this.actions.some((a) => a.kind === 'cancel' && a.jobId === meta(m)!.job_id));
       if (target) {
-        await deliver('cancel', () => send.clickButton({ user: u.id, channel, ts: target.ts, actionId: 'stylize_cancel' }), { jobId: meta(target)!.job_id });
+        await deliver(
+          'cancel',
+          async (a) => {
+            a.responseUrl = (await send.clickButton({ user: u.id, channel, ts: target.ts, actionId: 'stylize_cancel' })).responseUrl;
+          },
+          { jobId: meta(target)!.job_id },
+        );
         return;
       }
     }

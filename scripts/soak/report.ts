@@ -2,6 +2,7 @@
 // what the users did with it, and every line of the bot's and the workers' logs that names it.
 import { existsSync, readFileSync } from 'node:fs';
 import type { CheckResult } from './check.ts';
+import type { AnswerKind } from './command-answers.ts';
 import type { FaultKind } from './faults.ts';
 import type { Action } from './load.ts';
 
@@ -24,6 +25,15 @@ export interface SoakSummary {
   /** Processes that exited without being killed (restarted by the soak, as systemd would). */
   unexpectedExits: { name: string; at: number; how: string }[];
 }
+
+const ANSWER_ROWS: [AnswerKind, string][] = [
+  ['submit', 'submits (refused: per-user caps, queue full, ...)'],
+  ['rerun', 're-runs (a new job / refused)'],
+  ['timelapse', 'time-lapses (the GIF posted / refused)'],
+  ['chart', 'loss charts (posted / refused)'],
+  ['cancel', 'cancels (done / refused)'],
+  ['config', 'config changes'],
+];
 
 function percentile(sorted: number[], p: number): number | undefined {
   if (sorted.length === 0) return undefined;
@@ -61,6 +71,11 @@ export function summaryRows(s: SoakSummary): [string, string][] {
     ...[...reasons].map(([r, n]): [string, string] => [`    ${r}`, String(n)]),
     ['  cancelled', String(byState('cancelled').length)],
     ['bad inputs refused once / unanswered (bot down)', `${s.result.refused} / ${s.result.unanswered}`],
+    ['other commands, answered once: accepted / refused / unanswered (bot down)', ''],
+    ...ANSWER_ROWS.map(([kind, label]): [string, string] => {
+      const c = s.result.answers[kind];
+      return [`  ${label}`, `${c.accepted} / ${c.refused} / ${c.unanswered}${c.repostedAfterKill ? ` (+${c.repostedAfterKill} whose first message a killed bot posted twice)` : ''}`];
+    }),
     ...s.faults.map((f): [string, string] => [`faults: ${f.kind} ${f.signal}`, `${f.injected}${f.skipped ? ` (+${f.skipped} due while down)` : ''}`]),
     ['processes that exited by themselves (restarted)', s.unexpectedExits.length === 0 ? '0' : `${s.unexpectedExits.length}: ${[...new Set(s.unexpectedExits.map((e) => `${e.name} ${e.how}`))].join(', ')}`],
     ['duplicates (must be 0)', String(duplicates)],

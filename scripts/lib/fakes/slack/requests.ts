@@ -13,6 +13,8 @@ export interface SentRequest {
   status: number;
   text: string;
   json?: Json;
+  /** The response_url the request carried (slash commands, button clicks): where the app's answers land in `responses`. */
+  responseUrl?: string;
 }
 
 export interface SignOptions {
@@ -94,6 +96,7 @@ export class SlackRequests {
   }
 
   async command(command: string, text: string, p: { user: string; channel: string }, sign?: SignOptions): Promise<SentRequest> {
+    const responseUrl = this.fake.responseUrl();
     const form = new URLSearchParams({
       token: 'legacy-verification-token',
       team_id: this.fake.teamId,
@@ -106,10 +109,10 @@ export class SlackRequests {
       text,
       api_app_id: 'AFAKE01',
       is_enterprise_install: 'false',
-      response_url: this.fake.responseUrl(),
+      response_url: responseUrl,
       trigger_id: this.fake.issueTrigger(p.user),
     });
-    return this.transport.deliver('command', Object.fromEntries(form), sign);
+    return { ...(await this.transport.deliver('command', Object.fromEntries(form), sign)), responseUrl };
   }
 
   async interaction(payload: Json, sign?: SignOptions): Promise<SentRequest> {
@@ -195,7 +198,8 @@ export class SlackRequests {
     for (const block of msg.blocks ?? []) {
       for (const el of (block.elements as Json[] | undefined) ?? []) {
         if (el.type !== 'button' || el.action_id !== p.actionId) continue;
-        return this.interaction({
+        const responseUrl = this.fake.responseUrl();
+        const sent = await this.interaction({
           type: 'block_actions',
           user: this.user(p.user),
           api_app_id: 'AFAKE01',
@@ -208,9 +212,10 @@ export class SlackRequests {
           channel: { id: msg.channel, name: 'general' },
           message: { type: 'message', ts: msg.ts, text: msg.text, user: msg.user, bot_id: msg.bot_id, blocks: msg.blocks },
           state: { values: {} },
-          response_url: this.fake.responseUrl(),
+          response_url: responseUrl,
           actions: [{ action_id: el.action_id, block_id: block.block_id, value: el.value, type: 'button', text: el.text, action_ts: `${Date.now() / 1000}` }],
         });
+        return { ...sent, responseUrl };
       }
     }
     throw new Error(`message ${p.ts} has no button ${p.actionId}`);

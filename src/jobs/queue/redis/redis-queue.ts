@@ -301,5 +301,30 @@ export class RedisQueueBackend implements JobQueueBackend {
       if (state === 'unknown') await this.add(entry);
     }
     await this.collect();
+    await this.sweep().catch((e: unknown) => logger.debug({ err: redactSecretIn((e as Error).message, this.config.redisUrl) }, 'could not sweep the keys of finished jobs'));
+  }
+
+  /**
+   * Deletes the keys of jobs that neither this bot nor BullMQ knows any more: a bot killed between
+   * removing a cancelled waiting job from BullMQ and deleting its keys left them for good.
+   */
+  private async sweep(): Promise<void> {
+    const ids = new Set<string>();
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${PREFIX}:*:*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const id = JOB_KEY.exec(key)?.[1];
+        if (id) ids.add(id);
+      }
+    } while (cursor !== '0' && !this.stopped);
+    for (const id of ids) {
+      if (this.entries.has(id) || (await this.queue.getJobState(id)) !== 'unknown' || this.entries.has(id)) continue;
+      await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id), crashesKey(id));
+    }
   }
 }
+
+/** The keys a job has beside BullMQ's own (shared.ts). */
+const JOB_KEY = new RegExp(`^${PREFIX}:(?:checkpoint|cancel|sheetruns|crashes):(.+)$`);
