@@ -119,6 +119,11 @@ export class DiscordIO {
     return (await this.rest.get(Routes.channelMessage(channelId, messageId))) as APIMessage;
   }
 
+  /** The channel's latest messages, newest first (Read Message History). */
+  async recentMessages(channelId: string, limit = 100): Promise<APIMessage[]> {
+    return (await this.rest.get(Routes.channelMessages(channelId), { query: new URLSearchParams({ limit: String(limit) }) })) as APIMessage[];
+  }
+
   async react(channelId: string, messageId: string, emoji: string): Promise<void> {
     await this.rest.put(Routes.channelMessageOwnReaction(channelId, messageId, encodeURIComponent(emoji)));
   }

@@ -22,7 +22,7 @@ import {
   type OutgoingFile,
   type OutgoingMessage,
 } from './discord-io.ts';
-import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
+import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, parseJobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
 import { gridButtons } from './grid-buttons.ts';
 import { cancelRow, finishedProgressMessage, mention, progressMessage, resultButtons, resultFileBase, resultMessage, type LiveState } from './messages.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
@@ -388,6 +388,7 @@ export class DiscordJobView {
       this.deps.jobs.confirmDelivered(t.job.id);
       return;
     }
+    if (event.afterRestart && (await this.postedBeforeRestart(t))) return;
     const user = t.job.owner.userId;
     let limit = this.uploadLimit(t);
     let attempt = 0;
@@ -455,6 +456,33 @@ export class DiscordJobView {
         this.log.warn({ jobId: t.job.id, err: describeError(e) }, 'could not add a reaction');
       }
     }
+  }
+
+  /**
+   * A result announced again after a restart: the bot may have died after Discord took the message
+   * but before it heard back. The job's tag and its result file among the channel's latest messages
+   * say it was posted. A lookup that fails posts it again: twice is better than never.
+   */
+  private async postedBeforeRestart(t: JobState): Promise<boolean> {
+    const meta = t.meta!;
+    if (meta.viaWebhook || !meta.postChannelId) return false;
+    const file = new RegExp(`^${resultFileBase(t.job)}\\.(png|jpg)$`);
+    let posted: APIMessage | undefined;
+    try {
+      const recent = await this.deps.io.recentMessages(meta.postChannelId);
+      posted = recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && m.attachments.some((a) => file.test(a.filename)));
+    } catch (e) {
+      this.log.warn({ jobId: t.job.id, err: describeError(e) }, 'could not look for a result posted before the restart; posting it');
+      return false;
+    }
+    if (!posted) return false;
+    this.log.info({ jobId: t.job.id, messageId: posted.id }, 'the result was posted before the restart; not posting it again');
+    meta.resultMessageId = posted.id;
+    meta.delivered = true;
+    this.rememberMessage(posted.id, t.job.id);
+    this.persist(t);
+    this.deps.jobs.confirmDelivered(t.job.id);
+    return true;
   }
 
   private async sendQuietly(t: JobState, content: string, mentionUsers: string[]): Promise<void> {

@@ -48,7 +48,7 @@ export function undeliveredResults(store: JobStore): [JobEvent, JobRecord][] {
   for (const s of store.undelivered()) {
     const result = store.result(s.record.id);
     if (!result) continue;
-    const event: JobEvent = { type: 'completed', png: result.png, runtimeMs: result.runtimeMs, summary: result.summary };
+    const event: JobEvent = { type: 'completed', png: result.png, runtimeMs: result.runtimeMs, summary: result.summary, afterRestart: true };
     if (result.reportJson) event.report = JSON.parse(result.reportJson) as NonNullable<typeof event.report>;
     out.push([event, s.record]);
   }

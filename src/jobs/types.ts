@@ -102,7 +102,20 @@ export type JobEvent =
   | { type: 'preview'; iteration: number; png: Buffer }
   /** Sheet jobs carry the engine's report (the numbers of every cell and the layout of the PNG). */
   /** compare: stylize jobs' inputs | result, each at the result's height. */
-  | { type: 'completed'; png: Buffer; runtimeMs: number; summary: string; report?: SheetReport; compare?: Buffer }
+  | {
+      type: 'completed';
+      png: Buffer;
+      runtimeMs: number;
+      summary: string;
+      report?: SheetReport;
+      compare?: Buffer;
+      /**
+       * Announced again after a restart because its posting was never confirmed: the bot may have
+       * died after the chat API took the result but before it heard back, so adapters look for it
+       * in the thread before posting it again.
+       */
+      afterRestart?: boolean;
+    }
   | { type: 'failed'; reason: string }
   | { type: 'cancelled'; by: string }
   /**

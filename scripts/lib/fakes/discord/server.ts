@@ -45,6 +45,8 @@ export interface RecordedRequest {
   /** The JSON the fake answered with. */
   response: unknown;
   at: number;
+  /** Carried out, but never answered (holdNext). */
+  held?: boolean;
 }
 
 interface Fault {
@@ -53,6 +55,8 @@ interface Fault {
   remaining: number;
   status: number;
   retryAfterSec?: number;
+  /** Carried out as usual, but the answer is never sent (the caller dies or times out waiting). */
+  hold?: boolean;
   /** Narrows the fault to some calls of the route (e.g. only those uploading a file). */
   when?: (r: { body: unknown; files: UploadedFile[] }) => boolean;
 }
@@ -412,6 +416,14 @@ export class FakeDiscord {
     this.faults.push({ method, path, remaining: count, status, when });
   }
 
+  /**
+   * The next `count` calls of method+path (and `when`) are carried out (a message is created), but
+   * their HTTP answers are never sent: Discord took the request and the caller never heard back.
+   */
+  holdNext(method: string, path: RegExp, count: number, when?: Fault['when']): void {
+    this.faults.push({ method, path, remaining: count, status: 200, hold: true, when });
+  }
+
   // ---- waiting --------------------------------------------------------------------------------
 
   /** Resolves with the first recorded request (past or future) matching; rejects after timeoutMs. */
@@ -482,6 +494,15 @@ export class FakeDiscord {
     const fault = this.faults.find((f) => f.remaining > 0 && f.method === method && f.path.test(path) && (!f.when || f.when({ body: parsed.json, files: parsed.files })));
     if (!url.pathname.startsWith(prefix)) {
       result = error(404, 0, '404: Not Found');
+    } else if (fault?.hold) {
+      fault.remaining--;
+      result = await this.route(method, path, req, { query: url.searchParams, body: parsed.json, files: parsed.files });
+      record.status = result.status;
+      record.response = result.body;
+      record.held = true;
+      this.requests.push(record);
+      for (const l of [...this.listeners]) l();
+      return;
     } else if (fault) {
       fault.remaining--;
       if (fault.status === 429) {
@@ -659,6 +680,13 @@ export class FakeDiscord {
       const problem = this.componentsProblem(body.components);
       if (problem) return error(400, 50035, `Invalid Form Body: ${problem}`);
       return json(200, apiMessage(this.createMessage(cid, body, r.files)));
+    });
+    // Newest first, `limit` 1–100 (default 50), as Discord lists a channel's messages.
+    this.on('GET', /^\/channels\/(\d+)\/messages$/, (r, [cid]) => {
+      if (!this.channels.has(cid)) return error(404, 10003, 'Unknown Channel');
+      const limit = Number(r.query.get('limit') ?? 50);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) return error(400, 50035, 'Invalid Form Body: limit: 1 to 100');
+      return json(200, this.channelMessages(cid).reverse().slice(0, limit).map(apiMessage));
     });
     this.on('GET', /^\/channels\/(\d+)\/messages\/(\d+)$/, (_r, [cid, mid]) => {
       const m = this.messages.get(mid);
