@@ -50,6 +50,10 @@ export interface SlackJobViewOptions {
   onApiError?: () => void;
 }
 
+// Looking for a result already uploaded reads the thread a page at a time, up to this many messages.
+const THREAD_PAGE_SIZE = 200;
+const MAX_THREAD_PAGES = 10;
+
 function queuedStatus(position: number): string {
   return `queued at position ${position}.`;
 }
@@ -58,6 +62,8 @@ export class SlackJobView {
   private readonly views = new Map<string, JobState>();
   private readonly inFlight = new Set<Promise<void>>();
   private unsubscribe?: () => void;
+  /** Who the bot is (auth.test), to tell its own messages in a thread. */
+  private identity?: Promise<{ userId?: string; botId?: string }>;
 
   constructor(private readonly opts: SlackJobViewOptions) {}
 
@@ -225,20 +231,32 @@ export class SlackJobView {
         if (view.meta.progressTs && last) {
           await attempt('finish the progress message', () => this.putProgress(view, `Finished.\n${jobProgressText(job, { ...last, iteration: last.steps, etaMs: 0 })}`, false));
         }
-        const uploaded = await attempt('upload the result', async () => {
-          const [name, title] = job.sheet
-            ? [`sheet-${job.sheet.kind}-${job.id}.png`, `${jobTitle(job)}`]
-            : job.kind === 'grid'
-              ? [`grid-${job.id}.png`, `${jobTitle(job)} (2×2)`]
-              : [`stylize-${job.id}.png`, `Stylized (${job.options.mode})`];
-          const fileTs = await this.upload(view, event.png, name, title);
+        const [name, title] = job.sheet
+          ? [`sheet-${job.sheet.kind}-${job.id}.png`, `${jobTitle(job)}`]
+          : job.kind === 'grid'
+            ? [`grid-${job.id}.png`, `${jobTitle(job)} (2×2)`]
+            : [`stylize-${job.id}.png`, `Stylized (${job.options.mode})`];
+        const delivered = (fileTs: string | undefined): void => {
           this.opts.jobs.confirmDelivered(job.id);
           if (fileTs) {
             view.meta.fileTs = fileTs;
             this.persist(view);
             this.opts.index.set(view.meta.channel, fileTs, { jobId: job.id, role: 'file' });
           }
-        });
+        };
+        // The bot may have died after Slack took the upload but before it heard back: the file is then
+        // in the thread already. Everything after the upload was not done yet (the delivery would have
+        // been confirmed), so only the upload is skipped.
+        const already = event.afterRestart ? await this.findUploaded(view, name) : undefined;
+        let uploaded: boolean;
+        if (already) {
+          log.info({ jobId: job.id, ts: already }, 'slack: the result was uploaded before the restart, not uploading it again');
+          // The image is in the thread whatever happens to the bookkeeping.
+          await attempt('record the result as delivered', async () => delivered(already));
+          uploaded = true;
+        } else {
+          uploaded = await attempt('upload the result', async () => delivered(await this.upload(view, event.png, name, title)));
+        }
         const compare = event.compare;
         if (uploaded && compare) await attempt('upload the before/after image', () => this.upload(view, compare, `before-after-${job.id}.png`, 'Before / after'));
         const text = uploaded ? resultText(job, event.runtimeMs) : `${resultText(job, event.runtimeMs)}\n(The image could not be uploaded to Slack.)`;
@@ -371,6 +389,36 @@ export class SlackJobView {
       ? await this.opts.client.files.uploadV2({ channel_id: view.meta.channel, thread_ts: threadTs, file: png, filename, title })
       : await this.opts.client.files.uploadV2({ channel_id: view.meta.channel, file: png, filename, title });
     return shareTs(res, view.meta.channel);
+  }
+
+  /**
+   * The ts of the bot's message in the job's thread carrying a file named `filename`; undefined when
+   * there is none or the thread cannot be read (uploading again beats losing the result).
+   */
+  private async findUploaded(view: JobState, filename: string): Promise<string | undefined> {
+    const threadTs = view.meta.threadTs;
+    if (!threadTs) return undefined;
+    try {
+      this.identity ??= this.opts.client.auth.test().then((r) => ({ userId: r.user_id, botId: r.bot_id }));
+      const me = await this.identity.catch((e: unknown) => {
+        this.identity = undefined;
+        throw e;
+      });
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_THREAD_PAGES; page++) {
+        const res = await this.opts.client.conversations.replies({ channel: view.meta.channel, ts: threadTs, limit: THREAD_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
+        const mine = res.messages?.find((m) => ((me.userId !== undefined && m.user === me.userId) || (me.botId !== undefined && m.bot_id === me.botId)) && m.files?.some((f) => f.name === filename));
+        if (mine?.ts) return mine.ts;
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || !cursor) return undefined;
+      }
+      log.warn({ jobId: view.job.id, threadTs }, 'slack: the thread is too long to look for the result in, uploading it');
+      return undefined;
+    } catch (e) {
+      this.opts.onApiError?.();
+      log.warn({ err: (e as Error).message, jobId: view.job.id }, 'slack: could not look for the result in the thread, uploading it (it may show twice)');
+      return undefined;
+    }
   }
 
   private persist(view: JobState): void {

@@ -12,7 +12,7 @@ import { SLACK_METHOD_SCOPES, historyScopeFor } from './scopes.ts';
 import type { ApiCall, EphemeralMessage, FakeFile, FakeMessage, FakeUser, OpenedView, ResponseUrlPost } from './types.ts';
 
 type Json = Record<string, unknown>;
-type Result = Json & { ok: boolean };
+export type Result = Json & { ok: boolean };
 
 export interface FakeSlackOptions {
   botToken?: string;
@@ -65,6 +65,11 @@ export class FakeSlack {
   readonly failing = new Map<string, string>();
   /** Channels the bot is not a member of: posting there fails with not_in_channel. */
   readonly notInChannel = new Set<string>();
+  /**
+   * Calls that run for real but whose HTTP response is never sent (the app dies after Slack did the
+   * work, before it heard back): held until stop(). Sees the result the call would have answered.
+   */
+  withholdResponse?: (method: string, result: Result) => boolean;
 
   private server?: Server;
   private base = '';
@@ -334,6 +339,7 @@ export class FakeSlack {
     else if (token !== this.botToken) result = { ok: false, error: 'invalid_auth' };
     else result = this.checkScope(method, recorded) ?? this.dispatch(method, recorded);
     this.calls.push({ method, args: recorded, ok: result.ok, ...(result.ok ? {} : { error: result.error as string }), at: Date.now() });
+    if (this.withholdResponse?.(method, result)) return;
     this.send(res, result);
   }
 
@@ -574,10 +580,26 @@ export class FakeSlack {
     if (a.oldest !== undefined) list = list.filter((m) => (inclusive ? m.ts >= String(a.oldest) : m.ts > String(a.oldest)));
     if (a.latest !== undefined) list = list.filter((m) => (inclusive ? m.ts <= String(a.latest) : m.ts < String(a.latest)));
     const withMeta = a.include_all_metadata === true || a.include_all_metadata === 'true';
+    // Pages as Slack does: `limit` messages (default and most 1000), then an opaque next_cursor.
+    const limit = Math.min(Math.max(Number(a.limit ?? 1000) || 1000, 1), 1000);
+    const start = a.cursor ? Number(Buffer.from(String(a.cursor), 'base64').toString('utf8').replace(/^next_ts:/, '')) : 0;
+    if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
+    const page = list.slice(start, start + limit);
+    const more = start + limit < list.length;
     return {
       ok: true,
-      has_more: false,
-      messages: list.map((m) => ({ type: 'message', ts: m.ts, user: m.user, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(withMeta && m.metadata ? { metadata: m.metadata } : {}) })),
+      has_more: more,
+      messages: page.map((m) => ({
+        type: 'message',
+        ts: m.ts,
+        user: m.user,
+        ...(m.bot_id ? { bot_id: m.bot_id } : {}),
+        text: m.text,
+        ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+        ...(m.files?.length ? { files: m.files.map((f) => this.fileObject(f)) } : {}),
+        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
+      })),
+      ...(more ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${start + limit}`).toString('base64') } } : {}),
     };
   }
 
