@@ -82,12 +82,9 @@ afterAll(async () => {
  * the file is in the thread, the delivery is not recorded.
  */
 async function killedAfterUpload(seed: number): Promise<{ jobId: string; rootTs: string; threadTs: string }> {
-  let held = false;
-  slack.withholdResponse = (method, result) => {
-    if (held || method !== 'files.completeUploadExternal' || !result.ok) return false;
-    held = (result.files as { name: string }[]).some((f) => /^stylize-.+\.png$/.test(f.name) && !/-step\d+\.png$/.test(f.name));
-    return held;
-  };
+  const isResult = (result: Record<string, unknown>) =>
+    result.ok === true && (result.files as { name: string }[]).some((f) => /^stylize-.+\.png$/.test(f.name) && !/-step\d+\.png$/.test(f.name));
+  slack.holdNext('files.completeUploadExternal', 1, isResult);
   const bot = await startBot();
   const files = [await makePng(16, 16, seed), await makePng(16, 16, seed + 1)].map((bytes, i) => slack.addFile({ name: `${seed}-${i}.png`, bytes, user: USER, original_w: 16, original_h: 16 }));
   const before = slack.messages.length;
@@ -95,10 +92,9 @@ async function killedAfterUpload(seed: number): Promise<{ jobId: string; rootTs:
   const root = await slack.waitFor('the job root message', () => slack.messages.slice(before).find((m) => m.channel === CHANNEL && m.user === slack.botUserId && m.metadata?.event_payload.role === 'root'), 60_000);
   const jobId = String(root.metadata!.event_payload.job_id);
   const threadTs = root.thread_ts ?? root.ts;
-  await slack.waitFor('the result upload Slack took', () => held && resultFiles(slack.thread(CHANNEL, threadTs), jobId).length > 0, 120_000);
+  await slack.waitFor('the result upload Slack took', () => resultFiles(slack.thread(CHANNEL, threadTs), jobId).length > 0, 120_000);
   bot.child.kill('SIGKILL');
   expect(await bot.exited).toBeNull();
-  slack.withholdResponse = undefined;
   expect(deliveredAt(jobId)).toBeNull();
   return { jobId, rootTs: root.ts, threadTs };
 }

@@ -65,11 +65,8 @@ export class FakeSlack {
   readonly failing = new Map<string, string>();
   /** Channels the bot is not a member of: posting there fails with not_in_channel. */
   readonly notInChannel = new Set<string>();
-  /**
-   * Calls that run for real but whose HTTP response is never sent (the app dies after Slack did the
-   * work, before it heard back): held until stop(). Sees the result the call would have answered.
-   */
-  withholdResponse?: (method: string, result: Result) => boolean;
+  /** holdNext()'s pending holds. */
+  private readonly holds: { method: string; remaining: number; when?: (result: Result) => boolean }[] = [];
 
   private server?: Server;
   private base = '';
@@ -327,6 +324,14 @@ export class FakeSlack {
     res.end(JSON.stringify(payload));
   }
 
+  /**
+   * The next `count` calls of `method` (whose result `when` accepts) run for real, but their HTTP
+   * answers are never sent (held until stop()): Slack did the work and the app never heard back.
+   */
+  holdNext(method: string, count: number, when?: (result: Result) => boolean): void {
+    this.holds.push({ method, remaining: count, when });
+  }
+
   private async api(method: string, req: IncomingMessage, body: Buffer, res: ServerResponse): Promise<void> {
     const args = await this.parseArgs(req, body);
     const auth = req.headers.authorization;
@@ -339,7 +344,11 @@ export class FakeSlack {
     else if (token !== this.botToken) result = { ok: false, error: 'invalid_auth' };
     else result = this.checkScope(method, recorded) ?? this.dispatch(method, recorded);
     this.calls.push({ method, args: recorded, ok: result.ok, ...(result.ok ? {} : { error: result.error as string }), at: Date.now() });
-    if (this.withholdResponse?.(method, result)) return;
+    const hold = this.holds.find((h) => h.remaining > 0 && h.method === method && (!h.when || h.when(result)));
+    if (hold) {
+      hold.remaining--;
+      return;
+    }
     this.send(res, result);
   }
 
