@@ -210,7 +210,7 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     else if (n === 0 && botWasDown(input, a.at)) unanswered++;
     else violations.push({ what: `bad input #${a.seq} (${a.platform} ${a.kind} by ${a.user}) got ${n} answers, expected 1` });
   }
-  const answered = checkAnswers({ discord: input.discord, slack: input.slack, slackChannel: input.slackChannel, actions: input.actions, jobs, botWasDown: (at) => botWasDown(input, at), botDown: input.botDown });
+  const answered = checkAnswers({ discord: input.discord, slack: input.slack, slackChannel: input.slackChannel, actions: input.actions, jobs, botWasDown: (at) => botWasDown(input, at) });
   violations.push(...answered.violations);
 
   if (input.redisUrl) {

@@ -48,11 +48,6 @@ export interface AnswerCount {
   refused: number;
   /** No answer, the bot being down (or killed just after). */
   unanswered: number;
-  /**
-   * Slack: accepted, but the job's first message posted again by the restarted bot (killed between
-   * posting it and storing its ts). A known limit, counted apart, not a violation.
-   */
-  repostedAfterKill: number;
 }
 
 export interface AnswerInput {
@@ -62,8 +57,6 @@ export interface AnswerInput {
   actions: Action[];
   jobs: LinkedJob[];
   botWasDown: (at: number) => boolean;
-  /** When the bot was down (killed .. ready again). */
-  botDown: { from: number; to: number }[];
 }
 
 export interface AnswerResult {
@@ -176,7 +169,7 @@ function matchByTime<T extends { a: Action; answers: Answer[] }>(requests: T[], 
 
 export function checkAnswers(input: AnswerInput): AnswerResult {
   const { discord: d, slack: s } = input;
-  const counts = Object.fromEntries(ANSWER_KINDS.map((k) => [k, { accepted: 0, refused: 0, unanswered: 0, repostedAfterKill: 0 }])) as Record<AnswerKind, AnswerCount>;
+  const counts = Object.fromEntries(ANSWER_KINDS.map((k) => [k, { accepted: 0, refused: 0, unanswered: 0 }])) as Record<AnswerKind, AnswerCount>;
   const violations: AnswerResult['violations'] = [];
   const byId = new Map(input.jobs.map((j) => [j.id, j]));
   const describe = (a: Action) => `#${a.seq} (${a.platform} ${a.kind} by ${a.user}${a.jobId ? ` on job ${a.jobId}` : ''})`;
@@ -215,10 +208,8 @@ export function checkAnswers(input: AnswerInput): AnswerResult {
       const thread = s.thread(input.slackChannel, a.ts).filter((m) => m.user === s.botUserId && m.ts !== a.ts);
       const roots = thread.filter((m) => m.metadata?.event_payload.role === 'root' && jobs.some((j) => j.id === m.metadata?.event_payload.job_id)).length;
       const refusals = thread.filter((m) => !m.metadata && !m.files?.length && m.text.startsWith(`<@${a.user}> `)).length;
-      const j = jobs[0];
-      const killedMeanwhile = j && input.botDown.some((x) => x.from >= j.createdAt && x.from <= (j.finishedAt ?? Infinity));
-      if (jobs.length === 1 && roots > 1 && refusals === 0 && killedMeanwhile) counts.submit.repostedAfterKill++;
-      else tally('submit', a, { accepted: roots, refused: refusals }, j?.id);
+      // Two roots of one job are a violation too: a restarted bot adopts the root a killed bot posted.
+      tally('submit', a, { accepted: roots, refused: refusals }, jobs[0]?.id);
       if (jobs.length && refusals > 0 && roots === 0) violations.push({ jobId: jobs[0].id, what: `${describe(a)} was refused, yet job ${jobs[0].id} is stored` });
     }
   }

@@ -74,7 +74,7 @@ export function summaryRows(s: SoakSummary): [string, string][] {
     ['other commands, answered once: accepted / refused / unanswered (bot down)', ''],
     ...ANSWER_ROWS.map(([kind, label]): [string, string] => {
       const c = s.result.answers[kind];
-      return [`  ${label}`, `${c.accepted} / ${c.refused} / ${c.unanswered}${c.repostedAfterKill ? ` (+${c.repostedAfterKill} whose first message a killed bot posted twice)` : ''}`];
+      return [`  ${label}`, `${c.accepted} / ${c.refused} / ${c.unanswered}`];
     }),
     ...s.faults.map((f): [string, string] => [`faults: ${f.kind} ${f.signal}`, `${f.injected}${f.skipped ? ` (+${f.skipped} due while down)` : ''}`]),
     ['processes that exited by themselves (restarted)', s.unexpectedExits.length === 0 ? '0' : `${s.unexpectedExits.length}: ${[...new Set(s.unexpectedExits.map((e) => `${e.name} ${e.how}`))].join(', ')}`],

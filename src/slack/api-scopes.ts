@@ -21,6 +21,8 @@ export const WEB_API_METHOD_SCOPES: Readonly<Record<string, readonly string[]>> 
   'files.completeUploadExternal': ['files:write'],
   // Reading a message's metadata after a restart (public, private, DM, group DM).
   'conversations.replies': ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
+  // A job's first message posted in the channel just before a kill, looked for after the restart.
+  'conversations.history': ['channels:history', 'groups:history', 'im:history', 'mpim:history'],
 };
 
 /** Client wrappers that expand into several Web API methods. */

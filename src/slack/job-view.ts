@@ -15,7 +15,7 @@ import { RESULT_REACTIONS } from '../chat/reactions.ts';
 import type { JobEvent, JobRecord, JobService } from '../jobs/types.ts';
 import { logger } from '../log.ts';
 import { escapeMrkdwn, mentionOrName, resultActionsBlock, statusBlocks } from './messages.ts';
-import { jobMetadata, type JobMessageIndex, type JobMessageRole } from './job-messages.ts';
+import { JOB_METADATA_EVENT, jobMetadata, type JobMessageIndex, type JobMessageRole } from './job-messages.ts';
 import { slackMetaOf, type SlackJobMeta } from './job-meta.ts';
 import { aSheet } from '../jobs/sheet-rules.ts';
 import { gridActionsBlocks } from './grid-buttons.ts';
@@ -38,6 +38,11 @@ interface JobState {
   finished: boolean;
   /** The root message could not be posted: the job was given up. */
   abandoned?: boolean;
+  /**
+   * The job is from before this process started and its root's ts was never stored: a killed bot may
+   * have posted the root without hearing back, so it is looked for before being posted again.
+   */
+  rootUnknown?: boolean;
 }
 
 export interface SlackJobViewOptions {
@@ -50,7 +55,8 @@ export interface SlackJobViewOptions {
   onApiError?: () => void;
 }
 
-// Looking for a result already uploaded reads the thread a page at a time, up to this many messages.
+// Looking for a result already uploaded (or a root posted) before a restart reads the thread (the
+// channel) a page at a time, up to this many messages.
 const THREAD_PAGE_SIZE = 200;
 const MAX_THREAD_PAGES = 10;
 
@@ -62,12 +68,15 @@ export class SlackJobView {
   private readonly views = new Map<string, JobState>();
   private readonly inFlight = new Set<Promise<void>>();
   private unsubscribe?: () => void;
+  /** When this view started listening: a job created before comes from a previous run of the bot. */
+  private attachedAt = Date.now();
   /** Who the bot is (auth.test), to tell its own messages in a thread. */
   private identity?: Promise<{ userId?: string; botId?: string }>;
 
   constructor(private readonly opts: SlackJobViewOptions) {}
 
   attach(): void {
+    if (!this.unsubscribe) this.attachedAt = Date.now();
     this.unsubscribe ??= this.opts.jobs.on((event, job) => {
       if (job.owner.platform !== 'slack') return;
       try {
@@ -99,7 +108,8 @@ export class SlackJobView {
   private view(job: JobRecord): JobState {
     let v = this.views.get(job.id);
     if (!v) {
-      v = { job, meta: slackMetaOf(job), chain: Promise.resolve(), lastUpdateAt: 0, lastPreviewAt: 0, finished: false };
+      const meta = slackMetaOf(job);
+      v = { job, meta, chain: Promise.resolve(), lastUpdateAt: 0, lastPreviewAt: 0, finished: false, rootUnknown: !meta.rootTs && job.createdAt < this.attachedAt };
       this.views.set(job.id, v);
     } else {
       v.job = job;
@@ -305,6 +315,18 @@ export class SlackJobView {
   private async ensureRoot(view: JobState): Promise<void> {
     if (view.meta.rootTs) return;
     if (view.abandoned) throw new Error('the job has no message to update');
+    if (view.rootUnknown) {
+      view.rootUnknown = false;
+      const found = await this.findRoot(view);
+      if (found) {
+        log.info({ jobId: view.job.id, ts: found }, 'slack: the job\'s first message was posted before the restart, editing it');
+        view.meta.rootTs = found;
+        view.meta.threadTs ??= found;
+        this.opts.index.set(view.meta.channel, found, { jobId: view.job.id, role: 'root' });
+        this.persist(view);
+        return;
+      }
+    }
     const status = view.position !== undefined ? queuedStatus(view.position) : 'starting.';
     const text = `${this.rootText(view, status)} ${cancelHint()}`;
     let ts: string | undefined;
@@ -399,11 +421,7 @@ export class SlackJobView {
     const threadTs = view.meta.threadTs;
     if (!threadTs) return undefined;
     try {
-      this.identity ??= this.opts.client.auth.test().then((r) => ({ userId: r.user_id, botId: r.bot_id }));
-      const me = await this.identity.catch((e: unknown) => {
-        this.identity = undefined;
-        throw e;
-      });
+      const me = await this.me();
       let cursor: string | undefined;
       for (let page = 0; page < MAX_THREAD_PAGES; page++) {
         const res = await this.opts.client.conversations.replies({ channel: view.meta.channel, ts: threadTs, limit: THREAD_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
@@ -417,6 +435,48 @@ export class SlackJobView {
     } catch (e) {
       this.opts.onApiError?.();
       log.warn({ err: (e as Error).message, jobId: view.job.id }, 'slack: could not look for the result in the thread, uploading it (it may show twice)');
+      return undefined;
+    }
+  }
+
+  /** Who the bot is (auth.test, asked once): its own messages are the only ones to adopt. */
+  private async me(): Promise<{ userId?: string; botId?: string }> {
+    this.identity ??= this.opts.client.auth.test().then((r) => ({ userId: r.user_id, botId: r.bot_id }));
+    return this.identity.catch((e: unknown) => {
+      this.identity = undefined;
+      throw e;
+    });
+  }
+
+  /**
+   * The ts of the job's root message where ensureRoot() would have posted it (the thread it was asked
+   * in, else the channel, newest first), found by its metadata; undefined when there is none or it
+   * cannot be looked for (a second root beats a job without messages).
+   */
+  private async findRoot(view: JobState): Promise<string | undefined> {
+    const { channel, threadTs } = view.meta;
+    const jobId = view.job.id;
+    try {
+      const me = await this.me();
+      const isRoot = (m: { user?: string; bot_id?: string; metadata?: unknown }): boolean => {
+        const meta = m.metadata as { event_type?: string; event_payload?: { job_id?: unknown; role?: unknown } } | undefined;
+        const mine = (me.userId !== undefined && m.user === me.userId) || (me.botId !== undefined && m.bot_id === me.botId);
+        return mine && meta?.event_type === JOB_METADATA_EVENT && meta.event_payload?.job_id === jobId && meta.event_payload.role === 'root';
+      };
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_THREAD_PAGES; page++) {
+        const args = { channel, limit: THREAD_PAGE_SIZE, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
+        const res = threadTs ? await this.opts.client.conversations.replies({ ...args, ts: threadTs }) : await this.opts.client.conversations.history(args);
+        const root = res.messages?.find(isRoot);
+        if (root?.ts) return root.ts;
+        cursor = res.response_metadata?.next_cursor || undefined;
+        if (!res.has_more || !cursor) return undefined;
+      }
+      log.warn({ jobId, channel, threadTs }, 'slack: too many messages to look for the job\'s first message in, posting it');
+      return undefined;
+    } catch (e) {
+      this.opts.onApiError?.();
+      log.warn({ err: (e as Error).message, jobId }, 'slack: could not look for the job\'s first message, posting it (it may show twice)');
       return undefined;
     }
   }

@@ -409,6 +409,8 @@ export class FakeSlack {
       }
       case 'conversations.replies':
         return this.replies(a);
+      case 'conversations.history':
+        return this.history(a);
       default:
         return { ok: false, error: 'unknown_method' };
     }
@@ -575,6 +577,46 @@ export class FakeSlack {
             : {};
         return { ...this.fileObject(f), shares };
       }),
+    };
+  }
+
+  /**
+   * The channel's messages, newest first, as Slack answers: top-level messages only (a thread's
+   * parent, not its replies), metadata only with include_all_metadata, pages of `limit` (default 100,
+   * at most 999) with an opaque next_cursor.
+   */
+  private history(a: Json): Result {
+    const channel = String(a.channel ?? '');
+    if (!channel) return { ok: false, error: 'channel_not_found' };
+    let list = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts)).reverse();
+    const inclusive = a.inclusive === true || a.inclusive === 'true' || a.inclusive === '1';
+    if (a.oldest !== undefined) list = list.filter((m) => (inclusive ? m.ts >= String(a.oldest) : m.ts > String(a.oldest)));
+    if (a.latest !== undefined) list = list.filter((m) => (inclusive ? m.ts <= String(a.latest) : m.ts < String(a.latest)));
+    const withMeta = a.include_all_metadata === true || a.include_all_metadata === 'true';
+    const limit = Math.min(Math.max(Number(a.limit ?? 100) || 100, 1), 999);
+    const start = a.cursor ? Number(Buffer.from(String(a.cursor), 'base64').toString('utf8').replace(/^next_ts:/, '')) : 0;
+    if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
+    const page = list.slice(start, start + limit);
+    const more = start + limit < list.length;
+    return {
+      ok: true,
+      has_more: more,
+      messages: page.map((m) => this.messageObject(m, withMeta)),
+      ...(more ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${start + limit}`).toString('base64') } } : {}),
+    };
+  }
+
+  private messageObject(m: FakeMessage, withMeta: boolean): Json {
+    const replies = m.thread_ts ? [] : this.messages.filter((r) => r.channel === m.channel && r.thread_ts === m.ts && r.ts !== m.ts);
+    return {
+      type: 'message',
+      ts: m.ts,
+      user: m.user,
+      ...(m.bot_id ? { bot_id: m.bot_id } : {}),
+      text: m.text,
+      ...(m.thread_ts ? { thread_ts: m.thread_ts } : replies.length ? { thread_ts: m.ts, reply_count: replies.length } : {}),
+      ...(m.files?.length ? { files: m.files.map((f) => this.fileObject(f)) } : {}),
+      ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
     };
   }
 
