@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationCommandOptionType as T } from 'discord.js';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll } from 'vitest';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
 import { FakeDiscord, type FakeAttachment, type RecordedRequest, type SlashOption } from '../../scripts/lib/fakes/discord/index.ts';
@@ -108,4 +109,14 @@ export async function askStylize(
   );
   await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${interaction.token}/messages/@original`, 30_000, 'the reply');
   return { interaction, threadId: interaction.originalMessageId! };
+}
+
+/** job_results.delivered_at of a job in a bot's data directory, read as another process would (undefined: no result row). */
+export function deliveredAt(dataDir: string, jobId: string): number | null | undefined {
+  const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT delivered_at AS at FROM job_results WHERE job_id = ?').get(jobId) as { at: number | null } | undefined)?.at;
+  } finally {
+    db.close();
+  }
 }

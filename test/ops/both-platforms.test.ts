@@ -1,7 +1,7 @@
 // `npm start` with Discord and Slack (Socket Mode) in one process, as the soak runs it: a result
 // is posted on both. Regression: the Slack adapter's newer undici became the process's global
 // dispatcher and every Discord upload failed ("action is not a function"; src/discord/rest-request.ts).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplicationCommandOptionType as T } from 'discord.js';
@@ -10,9 +10,9 @@ import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scri
 import { FakeDiscord } from '../../scripts/lib/fakes/discord/index.ts';
 import { FakeSlack, SlackRequests, SocketTransport } from '../../scripts/lib/fakes/slack/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
+import { MANIFEST, slackEnv } from './slack-bot-harness.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
 
-const MANIFEST = JSON.parse(readFileSync(new URL('../../src/slack/manifest.json', import.meta.url), 'utf8')) as { oauth_config: { scopes: { bot: string[] } } };
 let dir: string;
 let discord: FakeDiscord;
 let slack: FakeSlack;
@@ -31,9 +31,7 @@ beforeAll(async () => {
       DISCORD_TOKEN: discord.token,
       DISCORD_APPLICATION_ID: discord.appId,
       DISCORD_API_URL: discord.apiUrl,
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_APP_TOKEN: slack.appToken,
-      SLACK_API_URL: slack.apiUrl,
+      ...slackEnv(slack),
       STYLIZE_WEIGHTS: weights,
       STYLIZE_BACKEND: 'wasm',
       STYLIZE_ENGINE_THREADS: '1',

@@ -4,22 +4,12 @@
 // never answers it, the bot is killed (kill -9) while it waits, and the restarted bot must find the
 // result in the thread instead of posting it twice, and record it so that no later start posts it.
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { askStylize, freePort, inThread, ready, until, useBotHarness } from './bot-harness.ts';
+import { askStylize, deliveredAt, freePort, inThread, ready, until, useBotHarness } from './bot-harness.ts';
 
 const h = useBotHarness('stylize-posted-before-kill-');
 
 const isResultPost = (r: { method: string; files: { name: string }[] }) => r.method === 'POST' && r.files.some((f) => f.name.startsWith('stylized'));
-
-function deliveredAt(dataDir: string, jobId: string): number | null {
-  const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true });
-  try {
-    return (db.prepare('SELECT delivered_at AS at FROM job_results WHERE job_id = ?').get(jobId) as { at: number | null } | undefined)?.at ?? null;
-  } finally {
-    db.close();
-  }
-}
 
 describe('a bot killed after Discord took a result but before it heard back', () => {
   it('is not posted twice after the restart, and is recorded as posted', async () => {
@@ -39,7 +29,7 @@ describe('a bot killed after Discord took a result but before it heard back', ()
 
     const second = h.start(h.env(dataDir, port));
     await ready(port);
-    await until(() => deliveredAt(dataDir, jobId!) !== null, 'the result recorded as posted', 30_000);
+    await until(() => Boolean(deliveredAt(dataDir, jobId!)), 'the result recorded as posted', 30_000);
     const posts = h.fake.requests.filter((r) => inThread(threadId)(r) && isResultPost(r));
     expect(posts).toHaveLength(1);
     expect(h.fake.channelMessages(threadId).filter((m) => m.attachments.some((a) => a.filename.startsWith('stylized')))).toHaveLength(1);
