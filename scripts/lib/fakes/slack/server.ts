@@ -588,12 +588,22 @@ export class FakeSlack {
   private history(a: Json): Result {
     const channel = String(a.channel ?? '');
     if (!channel) return { ok: false, error: 'channel_not_found' };
-    let list = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts)).reverse();
+    const list = this.messages.filter((m) => m.channel === channel && (!m.thread_ts || m.thread_ts === m.ts)).reverse();
+    return this.page(list, a, 100, 999);
+  }
+
+  /**
+   * One page of `list` as conversations.history and .replies answer: oldest/latest (inclusive or
+   * not), `limit` messages (default and most as the method has them), an opaque next_cursor, and
+   * metadata only with include_all_metadata.
+   */
+  private page(all: FakeMessage[], a: Json, defaultLimit: number, mostLimit: number): Result {
+    let list = all;
     const inclusive = a.inclusive === true || a.inclusive === 'true' || a.inclusive === '1';
     if (a.oldest !== undefined) list = list.filter((m) => (inclusive ? m.ts >= String(a.oldest) : m.ts > String(a.oldest)));
     if (a.latest !== undefined) list = list.filter((m) => (inclusive ? m.ts <= String(a.latest) : m.ts < String(a.latest)));
     const withMeta = a.include_all_metadata === true || a.include_all_metadata === 'true';
-    const limit = Math.min(Math.max(Number(a.limit ?? 100) || 100, 1), 999);
+    const limit = Math.min(Math.max(Number(a.limit ?? defaultLimit) || defaultLimit, 1), mostLimit);
     const start = a.cursor ? Number(Buffer.from(String(a.cursor), 'base64').toString('utf8').replace(/^next_ts:/, '')) : 0;
     if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
     const page = list.slice(start, start + limit);
@@ -622,36 +632,9 @@ export class FakeSlack {
 
   private replies(a: Json): Result {
     const channel = String(a.channel ?? '');
-    const ts = String(a.ts ?? '');
-    const msg = this.message(channel, ts);
+    const msg = this.message(channel, String(a.ts ?? ''));
     if (!msg) return { ok: false, error: 'thread_not_found' };
-    const root = msg.thread_ts ?? msg.ts;
-    let list = this.thread(channel, root);
-    const inclusive = a.inclusive === true || a.inclusive === 'true' || a.inclusive === '1';
-    if (a.oldest !== undefined) list = list.filter((m) => (inclusive ? m.ts >= String(a.oldest) : m.ts > String(a.oldest)));
-    if (a.latest !== undefined) list = list.filter((m) => (inclusive ? m.ts <= String(a.latest) : m.ts < String(a.latest)));
-    const withMeta = a.include_all_metadata === true || a.include_all_metadata === 'true';
-    // Pages as Slack does: `limit` messages (default and most 1000), then an opaque next_cursor.
-    const limit = Math.min(Math.max(Number(a.limit ?? 1000) || 1000, 1), 1000);
-    const start = a.cursor ? Number(Buffer.from(String(a.cursor), 'base64').toString('utf8').replace(/^next_ts:/, '')) : 0;
-    if (!Number.isInteger(start) || start < 0) return { ok: false, error: 'invalid_cursor' };
-    const page = list.slice(start, start + limit);
-    const more = start + limit < list.length;
-    return {
-      ok: true,
-      has_more: more,
-      messages: page.map((m) => ({
-        type: 'message',
-        ts: m.ts,
-        user: m.user,
-        ...(m.bot_id ? { bot_id: m.bot_id } : {}),
-        text: m.text,
-        ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
-        ...(m.files?.length ? { files: m.files.map((f) => this.fileObject(f)) } : {}),
-        ...(withMeta && m.metadata ? { metadata: m.metadata } : {}),
-      })),
-      ...(more ? { response_metadata: { next_cursor: Buffer.from(`next_ts:${start + limit}`).toString('base64') } } : {}),
-    };
+    return this.page(this.thread(channel, msg.thread_ts ?? msg.ts), a, 1000, 1000);
   }
 
   private async serveFile(pathname: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
