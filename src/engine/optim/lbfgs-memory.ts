@@ -15,8 +15,6 @@ export class LbfgsMemory {
   private count = 0;
   /** Scale of the initial inverse Hessian: sᵀy/yᵀy of the newest pair, 1 before the first. */
   private gamma = 1;
-  /** The mask of applyInverseHessian() when no coordinate is held. */
-  private allFree: Uint8Array | undefined;
 
   constructor(
     readonly n: number,
@@ -106,7 +104,6 @@ export class LbfgsMemory {
     }
     const { s, y, rho, alpha } = this;
     const slot = (k: number) => (this.start + k) % this.capacity;
-    const mask = free ?? (this.allFree ??= new Uint8Array(n).fill(1));
 
     // First loop, newest to oldest: alpha_i = rho_i sᵢᵀq; q −= alpha_i yᵢ.
     let dot = dotProduct(s[slot(m - 1)], q, n);
@@ -117,7 +114,7 @@ export class LbfgsMemory {
       // The oldest pair ends the first loop and starts the second: scale by gamma there.
       const scale = k > 0 ? 1 : gamma;
       const next = k > 0 ? s[slot(k - 1)] : y[i];
-      dot = scaledAxpyDot(q, -a, y[i], scale, next, mask, n);
+      dot = free ? scaledAxpyDotFree(q, -a, y[i], scale, next, free, n) : scaledAxpyDot(q, -a, y[i], scale, next, n);
     }
 
     // Second loop, oldest to newest: beta = rho_i yᵢᵀr; r += (alpha_i − beta) sᵢ.
@@ -125,7 +122,7 @@ export class LbfgsMemory {
       const i = slot(k);
       const c = alpha[i] - rho[i] * dot;
       const next = k < m - 1 ? y[slot(k + 1)] : undefined;
-      dot = scaledAxpyDot(q, c, s[i], 1, next, mask, n);
+      dot = free ? axpyFreeDot(q, c, s[i], next, free, n) : scaledAxpyDot(q, c, s[i], 1, next, n);
     }
   }
 }
@@ -152,13 +149,10 @@ function dotProduct(a: Float32Array, q: Float64Array, n: number): number {
   return s0 + s1 + s2 + s3;
 }
 
-/**
- * q = (q + c·v·free)·scale, returns nextᵀq (0 without `next`). free is 1 (free) or 0 (held; q is
- * +0 there and stays +0); all ones when nothing is held.
- */
-function scaledAxpyDot(q: Float64Array, c: number, v: Float32Array, scale: number, next: Float32Array | undefined, free: Uint8Array, n: number): number {
+/** q = (q + c·v)·scale; returns nextᵀq (0 without `next`). */
+function scaledAxpyDot(q: Float64Array, c: number, v: Float32Array, scale: number, next: Float32Array | undefined, n: number): number {
   if (!next) {
-    for (let j = 0; j < n; j++) q[j] = (q[j] + c * v[j] * free[j]) * scale;
+    for (let j = 0; j < n; j++) q[j] = (q[j] + c * v[j]) * scale;
     return 0;
   }
   let s0 = 0;
@@ -167,10 +161,10 @@ function scaledAxpyDot(q: Float64Array, c: number, v: Float32Array, scale: numbe
   let s3 = 0;
   let j = 0;
   for (; j + 3 < n; j += 4) {
-    const q0 = (q[j] + c * v[j] * free[j]) * scale;
-    const q1 = (q[j + 1] + c * v[j + 1] * free[j + 1]) * scale;
-    const q2 = (q[j + 2] + c * v[j + 2] * free[j + 2]) * scale;
-    const q3 = (q[j + 3] + c * v[j + 3] * free[j + 3]) * scale;
+    const q0 = (q[j] + c * v[j]) * scale;
+    const q1 = (q[j + 1] + c * v[j + 1]) * scale;
+    const q2 = (q[j + 2] + c * v[j + 2]) * scale;
+    const q3 = (q[j + 3] + c * v[j + 3]) * scale;
     q[j] = q0;
     q[j + 1] = q1;
     q[j + 2] = q2;
@@ -181,7 +175,81 @@ function scaledAxpyDot(q: Float64Array, c: number, v: Float32Array, scale: numbe
     s3 += next[j + 3] * q3;
   }
   for (; j < n; j++) {
-    const qj = (q[j] + c * v[j] * free[j]) * scale;
+    const qj = (q[j] + c * v[j]) * scale;
+    q[j] = qj;
+    s0 += next[j] * qj;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+/** scaledAxpyDot, then held coordinates (free = 0) set to 0. */
+function scaledAxpyDotFree(
+  q: Float64Array,
+  c: number,
+  v: Float32Array,
+  scale: number,
+  next: Float32Array | undefined,
+  free: Uint8Array,
+  n: number,
+): number {
+  if (!next) {
+    for (let j = 0; j < n; j++) q[j] = (q[j] + c * v[j]) * scale * free[j];
+    return 0;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const q0 = (q[j] + c * v[j]) * scale * free[j];
+    const q1 = (q[j + 1] + c * v[j + 1]) * scale * free[j + 1];
+    const q2 = (q[j + 2] + c * v[j + 2]) * scale * free[j + 2];
+    const q3 = (q[j + 3] + c * v[j + 3]) * scale * free[j + 3];
+    q[j] = q0;
+    q[j + 1] = q1;
+    q[j + 2] = q2;
+    q[j + 3] = q3;
+    s0 += next[j] * q0;
+    s1 += next[j + 1] * q1;
+    s2 += next[j + 2] * q2;
+    s3 += next[j + 3] * q3;
+  }
+  for (; j < n; j++) {
+    const qj = (q[j] + c * v[j]) * scale * free[j];
+    q[j] = qj;
+    s0 += next[j] * qj;
+  }
+  return s0 + s1 + s2 + s3;
+}
+
+/** q += c·v on the free coordinates; returns nextᵀq (0 without `next`). Held entries stay +0. */
+function axpyFreeDot(q: Float64Array, c: number, v: Float32Array, next: Float32Array | undefined, free: Uint8Array, n: number): number {
+  if (!next) {
+    for (let j = 0; j < n; j++) q[j] += c * v[j] * free[j];
+    return 0;
+  }
+  let s0 = 0;
+  let s1 = 0;
+  let s2 = 0;
+  let s3 = 0;
+  let j = 0;
+  for (; j + 3 < n; j += 4) {
+    const q0 = q[j] + c * v[j] * free[j];
+    const q1 = q[j + 1] + c * v[j + 1] * free[j + 1];
+    const q2 = q[j + 2] + c * v[j + 2] * free[j + 2];
+    const q3 = q[j + 3] + c * v[j + 3] * free[j + 3];
+    q[j] = q0;
+    q[j + 1] = q1;
+    q[j + 2] = q2;
+    q[j + 3] = q3;
+    s0 += next[j] * q0;
+    s1 += next[j + 1] * q1;
+    s2 += next[j + 2] * q2;
+    s3 += next[j + 3] * q3;
+  }
+  for (; j < n; j++) {
+    const qj = q[j] + c * v[j] * free[j];
     q[j] = qj;
     s0 += next[j] * qj;
   }
