@@ -60,6 +60,14 @@ export interface SlackJobViewOptions {
 const THREAD_PAGE_SIZE = 200;
 const MAX_THREAD_PAGES = 10;
 
+/** What findOwn() reads of a message from conversations.replies or .history. */
+interface OwnMessageCandidate {
+  user?: string;
+  bot_id?: string;
+  files?: { name?: string }[];
+  metadata?: unknown;
+}
+
 function queuedStatus(position: number): string {
   return `queued at position ${position}.`;
 }
@@ -413,28 +421,47 @@ export class SlackJobView {
     return shareTs(res, view.meta.channel);
   }
 
+  /** The ts of the bot's message in the job's thread carrying a file named `filename` (see findOwn). */
+  private findUploaded(view: JobState, filename: string): Promise<string | undefined> {
+    if (!view.meta.threadTs) return Promise.resolve(undefined);
+    return this.findOwn(view, view.meta.threadTs, (m) => Boolean(m.files?.some((f) => f.name === filename)), 'the result in the thread', 'uploading it');
+  }
+
+  /** The ts of the job's root message where ensureRoot() would have posted it, by its metadata (see findOwn). */
+  private findRoot(view: JobState): Promise<string | undefined> {
+    const jobId = view.job.id;
+    const isRoot = (m: OwnMessageCandidate): boolean => {
+      const meta = m.metadata as { event_type?: string; event_payload?: { job_id?: unknown; role?: unknown } } | undefined;
+      return meta?.event_type === JOB_METADATA_EVENT && meta.event_payload?.job_id === jobId && meta.event_payload.role === 'root';
+    };
+    return this.findOwn(view, view.meta.threadTs, isRoot, "the job's first message", 'posting it');
+  }
+
   /**
-   * The ts of the bot's message in the job's thread carrying a file named `filename`; undefined when
-   * there is none or the thread cannot be read (uploading again beats losing the result).
+   * The ts of the bot's own message that `matches`, in the thread `threadTs` (else the channel, newest
+   * first), read a page at a time. Undefined when there is none or it cannot be looked for: what
+   * `otherwise` says is then done again, since showing twice beats losing it.
    */
-  private async findUploaded(view: JobState, filename: string): Promise<string | undefined> {
-    const threadTs = view.meta.threadTs;
-    if (!threadTs) return undefined;
+  private async findOwn(view: JobState, threadTs: string | undefined, matches: (m: OwnMessageCandidate) => boolean, what: string, otherwise: string): Promise<string | undefined> {
+    const { channel } = view.meta;
+    const jobId = view.job.id;
     try {
       const me = await this.me();
+      const mine = (m: OwnMessageCandidate) => (me.userId !== undefined && m.user === me.userId) || (me.botId !== undefined && m.bot_id === me.botId);
       let cursor: string | undefined;
       for (let page = 0; page < MAX_THREAD_PAGES; page++) {
-        const res = await this.opts.client.conversations.replies({ channel: view.meta.channel, ts: threadTs, limit: THREAD_PAGE_SIZE, ...(cursor ? { cursor } : {}) });
-        const mine = res.messages?.find((m) => ((me.userId !== undefined && m.user === me.userId) || (me.botId !== undefined && m.bot_id === me.botId)) && m.files?.some((f) => f.name === filename));
-        if (mine?.ts) return mine.ts;
+        const args = { channel, limit: THREAD_PAGE_SIZE, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
+        const res = threadTs ? await this.opts.client.conversations.replies({ ...args, ts: threadTs }) : await this.opts.client.conversations.history(args);
+        const found = res.messages?.find((m) => mine(m) && matches(m));
+        if (found?.ts) return found.ts;
         cursor = res.response_metadata?.next_cursor || undefined;
         if (!res.has_more || !cursor) return undefined;
       }
-      log.warn({ jobId: view.job.id, threadTs }, 'slack: the thread is too long to look for the result in, uploading it');
+      log.warn({ jobId, channel, threadTs }, `slack: stopped looking for ${what} after ${MAX_THREAD_PAGES * THREAD_PAGE_SIZE} messages, ${otherwise}`);
       return undefined;
     } catch (e) {
       this.opts.onApiError?.();
-      log.warn({ err: (e as Error).message, jobId: view.job.id }, 'slack: could not look for the result in the thread, uploading it (it may show twice)');
+      log.warn({ err: (e as Error).message, jobId }, `slack: could not look for ${what}, ${otherwise} (it may show twice)`);
       return undefined;
     }
   }
@@ -446,39 +473,6 @@ export class SlackJobView {
       this.identity = undefined;
       throw e;
     });
-  }
-
-  /**
-   * The ts of the job's root message where ensureRoot() would have posted it (the thread it was asked
-   * in, else the channel, newest first), found by its metadata; undefined when there is none or it
-   * cannot be looked for (a second root beats a job without messages).
-   */
-  private async findRoot(view: JobState): Promise<string | undefined> {
-    const { channel, threadTs } = view.meta;
-    const jobId = view.job.id;
-    try {
-      const me = await this.me();
-      const isRoot = (m: { user?: string; bot_id?: string; metadata?: unknown }): boolean => {
-        const meta = m.metadata as { event_type?: string; event_payload?: { job_id?: unknown; role?: unknown } } | undefined;
-        const mine = (me.userId !== undefined && m.user === me.userId) || (me.botId !== undefined && m.bot_id === me.botId);
-        return mine && meta?.event_type === JOB_METADATA_EVENT && meta.event_payload?.job_id === jobId && meta.event_payload.role === 'root';
-      };
-      let cursor: string | undefined;
-      for (let page = 0; page < MAX_THREAD_PAGES; page++) {
-        const args = { channel, limit: THREAD_PAGE_SIZE, include_all_metadata: true, ...(cursor ? { cursor } : {}) };
-        const res = threadTs ? await this.opts.client.conversations.replies({ ...args, ts: threadTs }) : await this.opts.client.conversations.history(args);
-        const root = res.messages?.find(isRoot);
-        if (root?.ts) return root.ts;
-        cursor = res.response_metadata?.next_cursor || undefined;
-        if (!res.has_more || !cursor) return undefined;
-      }
-      log.warn({ jobId, channel, threadTs }, 'slack: too many messages to look for the job\'s first message in, posting it');
-      return undefined;
-    } catch (e) {
-      this.opts.onApiError?.();
-      log.warn({ err: (e as Error).message, jobId }, 'slack: could not look for the job\'s first message, posting it (it may show twice)');
-      return undefined;
-    }
   }
 
   private persist(view: JobState): void {
