@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import path from 'node:path';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
+import { jobIdOfKey } from '../../src/jobs/queue/redis/shared.ts';
 import type { FakeDiscord, RecordedRequest } from '../lib/fakes/discord/index.ts';
 import type { FakeSlack } from '../lib/fakes/slack/index.ts';
 import { checkAnswers, type AnswerCount, type AnswerKind } from './command-answers.ts';
@@ -65,8 +66,6 @@ export interface CheckResult {
 }
 
 const FINISHED = new Set(['completed', 'failed', 'cancelled']);
-/** Redis keys of a job beside BullMQ's own (shared.ts). */
-const JOB_KEYS = /^stylize:(checkpoint|cancel|sheetruns|crashes):(.+)$/;
 const BULL_JOB = /^stylize:jobs:([A-Za-z0-9]{8})(?::.*)?$/;
 /** BullMQ's own keys of the queue whose names look like a job id (8 letters). */
 const BULL_NAMES = new Set(['priority']);
@@ -217,10 +216,10 @@ export async function check(input: CheckInput): Promise<CheckResult> {
     const redis = new Redis(input.redisUrl, { maxRetriesPerRequest: 2 });
     try {
       for (const key of await redis.keys('stylize:*')) {
-        const id = JOB_KEYS.exec(key)?.[2] ?? BULL_JOB.exec(key)?.[1];
+        const id = jobIdOfKey(key) ?? BULL_JOB.exec(key)?.[1];
         const j = id ? byId.get(id) : undefined;
         if (j && FINISHED.has(j.state)) violations.push({ jobId: j.id, what: `Redis still holds ${key} of this ${j.state} job` });
-        else if (id && !j && (JOB_KEYS.test(key) || !BULL_NAMES.has(id))) violations.push({ jobId: id, what: `Redis holds ${key} of a job the bot does not know` });
+        else if (id && !j && (jobIdOfKey(key) !== undefined || !BULL_NAMES.has(id))) violations.push({ jobId: id, what: `Redis holds ${key} of a job the bot does not know` });
       }
     } finally {
       redis.disconnect();

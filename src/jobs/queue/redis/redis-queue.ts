@@ -19,11 +19,10 @@ import { logger } from '../../../log.ts';
 import {
   CANCEL_TTL_S,
   cancelKey,
-  checkpointKey,
   connectRedis,
-  crashesKey,
-  sheetRunsKey,
   EVENTS_CHANNEL,
+  jobIdOfKey,
+  jobKeys,
   PREFIX,
   QUEUE_NAME,
   QUEUE_UNAVAILABLE,
@@ -108,7 +107,7 @@ export class RedisQueueBackend implements JobQueueBackend {
       // Removed before a worker took it (again): the flag has nothing left to stop, and what an
       // earlier attempt left (a worker died under it) nothing left to resume.
       .then(async (removed) => {
-        if (removed === 1) await this.redis.del(cancelKey(jobId), checkpointKey(jobId), sheetRunsKey(jobId), crashesKey(jobId));
+        if (removed === 1) await this.redis.del(...jobKeys(jobId));
       })
       .catch(() => undefined);
     this.hooks?.orderChanged();
@@ -284,7 +283,7 @@ export class RedisQueueBackend implements JobQueueBackend {
       this.hooks?.orderChanged();
     }
     // Recorded (or not ours any more: cancelled while waiting): Redis can let go of it.
-    await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id), crashesKey(id));
+    await this.redis.del(...jobKeys(id));
     await job.remove().catch(() => undefined);
   }
 
@@ -315,16 +314,14 @@ export class RedisQueueBackend implements JobQueueBackend {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${PREFIX}:*:*`, 'COUNT', 500);
       cursor = next;
       for (const key of keys) {
-        const id = JOB_KEY.exec(key)?.[1];
+        const id = jobIdOfKey(key);
         if (id) ids.add(id);
       }
     } while (cursor !== '0' && !this.stopped);
     for (const id of ids) {
+      // Asked again after BullMQ answers: the job may have been submitted in the meantime.
       if (this.entries.has(id) || (await this.queue.getJobState(id)) !== 'unknown' || this.entries.has(id)) continue;
-      await this.redis.del(checkpointKey(id), cancelKey(id), sheetRunsKey(id), crashesKey(id));
+      await this.redis.del(...jobKeys(id));
     }
   }
 }
-
-/** The keys a job has beside BullMQ's own (shared.ts). */
-const JOB_KEY = new RegExp(`^${PREFIX}:(?:checkpoint|cancel|sheetruns|crashes):(.+)$`);

@@ -25,6 +25,11 @@ export const cancelKey = (jobId: string) => `${PREFIX}:cancel:${jobId}`;
 export const sheetRunsKey = (jobId: string) => `${PREFIX}:sheetruns:${jobId}`;
 /** How many times the engine crashed under a job (engine-crashes.ts). */
 export const crashesKey = (jobId: string) => `${PREFIX}:crashes:${jobId}`;
+/** Every key a job has beside BullMQ's own: what to delete when Redis is done with it. */
+export const jobKeys = (jobId: string) => [checkpointKey(jobId), cancelKey(jobId), sheetRunsKey(jobId), crashesKey(jobId)];
+const JOB_KEY = new RegExp(`^${PREFIX}:(?:checkpoint|cancel|sheetruns|crashes):(.+)$`);
+/** The job id in one of jobKeys(), else undefined. */
+export const jobIdOfKey = (key: string): string | undefined => JOB_KEY.exec(key)?.[1];
 /** Cancel flags outlive any job that could still be waiting for one. */
 export const CANCEL_TTL_S = 7 * 24 * 3600;
 
