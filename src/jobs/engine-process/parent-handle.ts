@@ -76,6 +76,17 @@ function describeExit(code: number | null, signal: NodeJS.Signals | null): strin
   return signal ? `signal ${signal}` : `exit code ${code}`;
 }
 
+/**
+ * A message to the engine process. A process that has died unseen cannot be written to (EPIPE):
+ * with no callback Node would raise that as an 'error' event, an exception if nothing listens;
+ * the process's 'exit', which follows, settles whatever was waiting for it.
+ */
+function sendTo(child: ChildProcess, msg: ToEngineChild): void {
+  child.send(msg, (err) => {
+    if (err) logger.debug({ pid: child.pid, message: msg.type, err: err.message }, 'the engine process could not be written to');
+  });
+}
+
 export class EngineProcess {
   private child: ChildProcess | undefined;
   private ready: Promise<void> | undefined;
@@ -151,8 +162,13 @@ export class EngineProcess {
           this.onMessage(msg);
         }
       });
-      child.once('error', (e) => {
+      // Only a process that never started is an error of its own ('exit' may not follow it). A
+      // message that cannot be written is a process that has died unseen: its 'exit' follows and
+      // says how, so it must not pass for an error the engine reported, which is never retried.
+      child.on('error', (e) => {
+        if (child.pid !== undefined) return;
         reportedError ??= e.message;
+        reject(new Error(e.message));
       });
       child.once('exit', (code, signal) => {
         const how = describeExit(code, signal) + (wasReady && reportedError ? `: ${reportedError}` : '');
@@ -168,7 +184,7 @@ export class EngineProcess {
     // Nobody may be waiting yet (start() at boot): the rejection is reported to the next job instead.
     ready.catch(() => undefined);
     const init: ToEngineChild = { type: 'init', weightsPath: this.config.weightsPath, backend: this.config.backend, engineThreads: this.config.engineThreads };
-    child.send(init);
+    sendTo(child, init);
     return ready;
   }
 
@@ -278,7 +294,7 @@ export class EngineProcess {
       checkpoints: job.checkpoints,
       sheetRuns: job.sheetRuns,
     };
-    child.send(msg);
+    sendTo(child, msg);
     cur.sent = true;
     cur.timers.push(
       setTimeout(() => {
@@ -296,7 +312,7 @@ export class EngineProcess {
     if (cur.cancelled) return true;
     cur.cancelled = true;
     const child = this.child;
-    if (child?.connected) child.send({ type: 'cancel', jobId } satisfies ToEngineChild);
+    if (child?.connected) sendTo(child, { type: 'cancel', jobId });
     if (child) cur.timers.push(setTimeout(() => this.kill(child), this.config.cancelGraceMs ?? 30_000));
     return true;
   }
@@ -315,7 +331,7 @@ export class EngineProcess {
         clearTimeout(timer);
         resolve(msg);
       };
-      child.send({ type: 'checkpoint', jobId: cur.jobId } satisfies ToEngineChild);
+      sendTo(child, { type: 'checkpoint', jobId: cur.jobId });
     });
     this.checkpointWaiter = undefined;
     if (reply?.iteration !== undefined && reply.png) cur.callbacks.onCheckpoint?.(reply.iteration, Buffer.from(reply.png));
