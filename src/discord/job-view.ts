@@ -338,7 +338,7 @@ export class DiscordJobView {
         // The outcome first (what the user waits for), then the progress message's last edit,
         // which keeps to the edit interval like every other edit.
         if (event.type === 'completed') await this.deliver(t, event);
-        else if (event.type === 'failed') await this.notifyFailure(t, event.reason);
+        else if (event.type === 'failed') await this.notifyFailure(t, event);
         await sleep(t.lastEditAt + this.deps.config.editIntervalMs - Date.now(), this.abort.signal);
         await this.finalProgress(t, event);
       } finally {
@@ -363,17 +363,21 @@ export class DiscordJobView {
     }
   }
 
-  private async notifyFailure(t: JobState, reason: string): Promise<void> {
+  private async notifyFailure(t: JobState, event: Extract<JobEvent, { type: 'failed' }>): Promise<void> {
     const meta = t.meta!;
     const user = t.job.owner.userId;
+    if (event.afterRestart && (await this.postedBeforeRestart(t, 'failure'))) return;
     try {
       await this.send(t, {
-        content: `${mention(user)} your ${jobTitle(t.job)} failed: ${reason}\n${jobTag(t.job.id)}`,
+        content: `${mention(user)} your ${jobTitle(t.job)} failed: ${event.reason}\n${jobTag(t.job.id)}`,
         mentionUsers: [user],
         replyTo: this.replyTo(meta),
       });
+      this.deps.jobs.confirmDelivered(t.job.id);
     } catch (e) {
       this.log.warn({ jobId: t.job.id, err: describeError(e) }, 'could not post the failure');
+      // Trying again after a restart would fail the same way; anything else is tried again then.
+      if (isPermanent(e)) this.deps.jobs.confirmDelivered(t.job.id);
     }
   }
 
@@ -388,7 +392,7 @@ export class DiscordJobView {
       this.deps.jobs.confirmDelivered(t.job.id);
       return;
     }
-    if (event.afterRestart && (await this.postedBeforeRestart(t))) return;
+    if (event.afterRestart && (await this.postedBeforeRestart(t, 'result'))) return;
     const user = t.job.owner.userId;
     let limit = this.uploadLimit(t);
     let attempt = 0;
@@ -459,28 +463,33 @@ export class DiscordJobView {
   }
 
   /**
-   * A result announced again after a restart: the bot may have died after Discord took the message
-   * but before it heard back. The job's tag and its result file among the channel's latest messages
-   * say it was posted. A lookup that fails posts it again: twice is better than never.
+   * A result or failure announced again after a restart: the bot may have died after Discord took
+   * the message but before it heard back. A bot message with the job's tag among the channel's
+   * latest messages, carrying the result file (or saying it failed), says it was posted. A lookup
+   * that fails posts it again: twice is better than never.
    */
-  private async postedBeforeRestart(t: JobState): Promise<boolean> {
+  private async postedBeforeRestart(t: JobState, what: 'result' | 'failure'): Promise<boolean> {
     const meta = t.meta!;
     if (meta.viaWebhook || !meta.postChannelId) return false;
     const file = new RegExp(`^${resultFileBase(t.job)}\\.(png|jpg)$`);
+    const failure = `your ${jobTitle(t.job)} failed: `;
+    const isIt = (m: APIMessage) => (what === 'result' ? m.attachments.some((a) => file.test(a.filename)) : m.content.includes(failure));
     let posted: APIMessage | undefined;
     try {
       const recent = await this.deps.io.recentMessages(meta.postChannelId);
-      posted = recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && m.attachments.some((a) => file.test(a.filename)));
+      posted = recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && isIt(m));
     } catch (e) {
-      this.log.warn({ jobId: t.job.id, err: describeError(e) }, 'could not look for a result posted before the restart; posting it');
+      this.log.warn({ jobId: t.job.id, err: describeError(e) }, `could not look for a ${what} posted before the restart; posting it`);
       return false;
     }
     if (!posted) return false;
-    this.log.info({ jobId: t.job.id, messageId: posted.id }, 'the result was posted before the restart; not posting it again');
-    meta.resultMessageId = posted.id;
-    meta.delivered = true;
-    this.rememberMessage(posted.id, t.job.id);
-    this.persist(t);
+    this.log.info({ jobId: t.job.id, messageId: posted.id }, `the ${what} was posted before the restart; not posting it again`);
+    if (what === 'result') {
+      meta.resultMessageId = posted.id;
+      meta.delivered = true;
+      this.rememberMessage(posted.id, t.job.id);
+      this.persist(t);
+    }
     this.deps.jobs.confirmDelivered(t.job.id);
     return true;
   }

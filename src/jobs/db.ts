@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 
 export type Db = Database.Database;
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS jobs (
@@ -41,7 +41,10 @@ CREATE TABLE IF NOT EXISTS jobs (
   cancelled_by TEXT,
   inputs_purged_at INTEGER,
   -- How many times the job's engine process died under it (schema 6): the second time fails it.
-  engine_crashes INTEGER NOT NULL DEFAULT 0
+  engine_crashes INTEGER NOT NULL DEFAULT 0,
+  -- A failed job: when a chat adapter confirmed posting its failure message (schema 7); until then
+  -- a restarted service announces the failure again, as it does an unconfirmed result.
+  failure_posted_at INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs(state);
 CREATE INDEX IF NOT EXISTS jobs_finished ON jobs(finished_at) WHERE inputs_purged_at IS NULL;
@@ -148,6 +151,12 @@ function migrate(db: Db): void {
   if (!columns.has('grid_json')) db.exec('ALTER TABLE jobs ADD COLUMN grid_json TEXT');
   // → 6: engine crashes are counted per job (engine-crashes.ts); older jobs start at none.
   if (!columns.has('engine_crashes')) db.exec('ALTER TABLE jobs ADD COLUMN engine_crashes INTEGER NOT NULL DEFAULT 0');
+  // → 7: failures wait for their posting to be confirmed. Those of older versions were posted (or
+  // lost) long ago: announcing them again after the upgrade would only repeat old news.
+  if (!columns.has('failure_posted_at')) {
+    db.exec('ALTER TABLE jobs ADD COLUMN failure_posted_at INTEGER');
+    db.exec("UPDATE jobs SET failure_posted_at = finished_at WHERE state = 'failed'");
+  }
 }
 
 export function openDatabase(dataDir: string): Db {

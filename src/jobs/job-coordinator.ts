@@ -20,7 +20,7 @@ import { Refusal } from './job-rules.ts';
 import { JobStore } from './job-store.ts';
 import { limitsFromEnv } from './limits.ts';
 import type { JobQueueBackend, QueueHooks, ResumedAt } from './queue/queue-backend.ts';
-import { recoverActiveJobs, resumePoint, resumeStart, undeliveredResults } from './recovery.ts';
+import { recoverActiveJobs, resumePoint, resumeStart, undeliveredEndings } from './recovery.ts';
 import { crashedTwiceReason, ENGINE_CRASH_LIMIT } from './engine-crashes.ts';
 import { storeResult } from './results.ts';
 import { RetentionSweep } from './retention.ts';
@@ -186,7 +186,7 @@ export class JobCoordinator implements JobService {
     try {
       this.store.markDelivered(jobId);
     } catch (e) {
-      logger.warn({ job: jobId, err: (e as Error).message }, 'could not record that the result was posted');
+      logger.warn({ job: jobId, err: (e as Error).message }, 'could not record that the result or failure was posted');
     }
   }
 
@@ -300,10 +300,10 @@ export class JobCoordinator implements JobService {
     if (this.active.size > 0) logger.info({ jobs: this.active.size }, 'recovered unfinished jobs');
   }
 
-  /** Completed jobs whose result was never confirmed posted (the bot died in between) are announced again. */
+  /** Finished jobs whose result or failure was never confirmed posted (the bot died in between) are announced again. */
   private redeliver(): void {
-    for (const [event, record] of undeliveredResults(this.store)) {
-      logger.info({ job: record.id }, 'posting a result that was not confirmed before the restart');
+    for (const [event, record] of undeliveredEndings(this.store)) {
+      logger.info({ job: record.id }, `posting a ${event.type === 'failed' ? 'failure' : 'result'} that was not confirmed before the restart`);
       this.outbox.push(event, record);
     }
   }

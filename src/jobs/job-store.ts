@@ -125,6 +125,7 @@ export class JobStore {
   private readonly selectResult;
   private readonly setDelivered;
   private readonly selectUndelivered;
+  private readonly setFailurePosted;
   private readonly upsertSheetRun;
   private readonly selectSheetRuns;
   private readonly deleteSheetRuns;
@@ -160,9 +161,12 @@ export class JobStore {
       'SELECT png, runtime_ms, summary, report_json FROM job_results WHERE job_id = ?',
     );
     this.setDelivered = db.prepare('UPDATE job_results SET delivered_at = ? WHERE job_id = ? AND delivered_at IS NULL');
+    this.setFailurePosted = db.prepare("UPDATE jobs SET failure_posted_at = ? WHERE id = ? AND state = 'failed' AND failure_posted_at IS NULL");
     this.selectUndelivered = db.prepare<[], JobRow>(
-      `SELECT jobs.* FROM jobs JOIN job_results ON job_results.job_id = jobs.id
-       WHERE jobs.state = 'completed' AND job_results.delivered_at IS NULL ORDER BY jobs.seq`,
+      `SELECT jobs.* FROM jobs LEFT JOIN job_results ON job_results.job_id = jobs.id
+       WHERE (jobs.state = 'completed' AND job_results.delivered_at IS NULL AND job_results.job_id IS NOT NULL)
+          OR (jobs.state = 'failed' AND jobs.failure_posted_at IS NULL)
+       ORDER BY jobs.seq`,
     );
     this.upsertSheetRun = db.prepare('INSERT OR REPLACE INTO job_sheet_runs (job_id, run, png, run_json) VALUES (?, ?, ?, ?)');
     this.selectSheetRuns = db.prepare<[string], { run: number; png: Buffer; run_json: string }>(
@@ -261,12 +265,13 @@ export class JobStore {
     return r;
   }
 
-  /** The adapter posted the result (or gave up for good): it is not offered again after a restart. */
+  /** The adapter posted the result or the failure (or gave up for good): it is not offered again after a restart. */
   markDelivered(id: string, at = Date.now()): void {
     this.setDelivered.run(at, id);
+    this.setFailurePosted.run(at, id);
   }
 
-  /** Completed jobs whose result no adapter has confirmed, in submission order. */
+  /** Completed jobs whose result, and failed jobs whose failure, no adapter has confirmed, in submission order. */
   undelivered(): StoredJob[] {
     return this.selectUndelivered.all().map(jobFromRow);
   }

@@ -1,6 +1,6 @@
 // What a restarted service picks up from its database: the unfinished jobs (queued ones wait again
 // in their old order, running ones resume first, from where they were) and the completed results
-// that no adapter confirmed posting before the restart; and where a resumed job goes on from.
+// and failures that no adapter confirmed posting before the restart; and where a resumed job goes on from.
 import { userKey, type ActiveJob } from './active-job.ts';
 import { plannedSteps, type RunStart, type StepPlan } from './engine-job.ts';
 import { finishedRuns } from './grid-jobs.ts';
@@ -42,10 +42,17 @@ export function resumeStart(store: JobStore, a: ActiveJob, plan: StepPlan): RunS
   return cp && cp.iteration > 0 && cp.iteration <= plannedSteps(plan) ? { checkpoint: cp } : {};
 }
 
-/** Completed jobs whose result was never confirmed posted (the bot died in between): their `completed` events again. */
-export function undeliveredResults(store: JobStore): [JobEvent, JobRecord][] {
+/**
+ * Finished jobs whose ending was never confirmed posted (the bot died in between): their `completed`
+ * or `failed` events again, marked afterRestart so adapters look for what was posted first.
+ */
+export function undeliveredEndings(store: JobStore): [JobEvent, JobRecord][] {
   const out: [JobEvent, JobRecord][] = [];
   for (const s of store.undelivered()) {
+    if (s.record.state === 'failed') {
+      out.push([{ type: 'failed', reason: s.record.error ?? 'unknown error', afterRestart: true }, s.record]);
+      continue;
+    }
     const result = store.result(s.record.id);
     if (!result) continue;
     const event: JobEvent = { type: 'completed', png: result.png, runtimeMs: result.runtimeMs, summary: result.summary, afterRestart: true };

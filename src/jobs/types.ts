@@ -116,7 +116,8 @@ export type JobEvent =
        */
       afterRestart?: boolean;
     }
-  | { type: 'failed'; reason: string }
+  /** afterRestart: as for `completed`, the failure message's posting was never confirmed. */
+  | { type: 'failed'; reason: string; afterRestart?: boolean }
   | { type: 'cancelled'; by: string }
   /**
    * Recovered after a restart. from: where it goes on — a checkpoint taken at a graceful stop or
@@ -244,8 +245,9 @@ export interface JobService {
   /** Merge adapter data into the job's persisted meta. */
   updateMeta(jobId: string, patch: Record<string, unknown>): void;
   /**
-   * The adapter posted a completed job's result (or can never post it): the stored copy is no
-   * longer offered again. Until then a restarted service emits `completed` again at start.
+   * The adapter posted a completed job's result or a failed job's failure (or can never post it):
+   * it is no longer offered again. Until then a restarted service emits `completed` (`failed`)
+   * again at start.
    */
   confirmDelivered(jobId: string): void;
   on(listener: JobListener): () => void;

@@ -8,7 +8,8 @@ import { logger } from '../log.ts';
 
 export const JOB_METADATA_EVENT = 'stylize_job';
 
-export type JobMessageRole = 'root' | 'progress' | 'result' | 'file';
+export type JobMessageRole = 'root' | 'progress' | 'result' | 'file' | 'failure';
+const ROLES: readonly string[] = ['root', 'progress', 'result', 'file', 'failure'] satisfies JobMessageRole[];
 
 export interface JobMessageRef {
   jobId: string;
@@ -45,7 +46,7 @@ export class JobMessageIndex {
       const role = meta.event_payload.role;
       const ref: JobMessageRef = {
         jobId: meta.event_payload.job_id,
-        role: role === 'root' || role === 'progress' || role === 'result' || role === 'file' ? role : 'result',
+        role: typeof role === 'string' && ROLES.includes(role) ? (role as JobMessageRole) : 'result',
       };
       this.set(channel, ts, ref);
       return ref;

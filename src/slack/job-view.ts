@@ -296,7 +296,12 @@ export class SlackJobView {
         await this.updateRoot(view, this.rootText(view, `done in ${formatDuration(event.runtimeMs)}, result in the thread.`), false, ':white_check_mark:');
       } else if (event.type === 'failed') {
         const what = job.sheet ? `The ${jobTitle(job)}` : 'Stylizing';
-        await attempt('post the failure', () => this.post(view, `${what} failed: ${event.reason}`, statusBlocks(`:warning: ${what} failed: ${escapeMrkdwn(event.reason)}`, job.id, false)));
+        // As for the result: the bot may have died after Slack took the failure but before it heard back.
+        const already = event.afterRestart ? await this.findOwnRole(view, 'failure') : undefined;
+        if (already) log.info({ jobId: job.id, ts: already }, 'slack: the failure was posted before the restart, not posting it again');
+        const posted =
+          Boolean(already) || (await attempt('post the failure', () => this.post(view, `${what} failed: ${event.reason}`, statusBlocks(`:warning: ${what} failed: ${escapeMrkdwn(event.reason)}`, job.id, false), 'failure')));
+        if (posted) await attempt('record the failure as posted', async () => this.opts.jobs.confirmDelivered(job.id));
         if (view.meta.progressTs && last) await attempt('stop the progress message', () => this.putProgress(view, `Stopped.\n${jobProgressText(job, last)}`, false));
         await this.updateRoot(view, this.rootText(view, `failed: ${escapeMrkdwn(event.reason)}`), false, ':warning:');
       } else {
@@ -325,7 +330,7 @@ export class SlackJobView {
     if (view.abandoned) throw new Error('the job has no message to update');
     if (view.rootUnknown) {
       view.rootUnknown = false;
-      const found = await this.findRoot(view);
+      const found = await this.findOwnRole(view, 'root');
       if (found) {
         log.info({ jobId: view.job.id, ts: found }, 'slack: the job\'s first message was posted before the restart, editing it');
         view.meta.rootTs = found;
@@ -427,14 +432,17 @@ export class SlackJobView {
     return this.findOwn(view, view.meta.threadTs, (m) => Boolean(m.files?.some((f) => f.name === filename)), 'the result in the thread', 'uploading it');
   }
 
-  /** The ts of the job's root message where ensureRoot() would have posted it, by its metadata (see findOwn). */
-  private findRoot(view: JobState): Promise<string | undefined> {
+  /**
+   * The ts of the job's message of this role where it would have been posted (the root where
+   * ensureRoot() posts it; the failure in the thread), by its metadata (see findOwn).
+   */
+  private findOwnRole(view: JobState, role: 'root' | 'failure'): Promise<string | undefined> {
     const jobId = view.job.id;
-    const isRoot = (m: OwnMessageCandidate): boolean => {
+    const isIt = (m: OwnMessageCandidate): boolean => {
       const meta = m.metadata as { event_type?: string; event_payload?: { job_id?: unknown; role?: unknown } } | undefined;
-      return meta?.event_type === JOB_METADATA_EVENT && meta.event_payload?.job_id === jobId && meta.event_payload.role === 'root';
+      return meta?.event_type === JOB_METADATA_EVENT && meta.event_payload?.job_id === jobId && meta.event_payload.role === role;
     };
-    return this.findOwn(view, view.meta.threadTs, isRoot, "the job's first message", 'posting it');
+    return this.findOwn(view, view.meta.threadTs, isIt, role === 'root' ? "the job's first message" : 'the failure', 'posting it');
   }
 
   /**

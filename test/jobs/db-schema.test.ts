@@ -3,7 +3,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, expect, it } from 'vitest';
-import { openDatabase } from '../../src/jobs/db.ts';
+import { openDatabase, SCHEMA_VERSION } from '../../src/jobs/db.ts';
 import { JobStore } from '../../src/jobs/job-store.ts';
 import { tempDir } from './helpers.ts';
 
@@ -19,7 +19,7 @@ function columns(dir: string): string[] {
   }
 }
 
-it('upgrades a schema 3 database to 6: engine_crashes added, counted from 0, idempotent', () => {
+it('upgrades a schema 3 database: engine_crashes (schema 6) added, counted from 0, idempotent', () => {
   const dir = tmp.dir;
   openDatabase(dir).close();
   const raw = new Database(path.join(dir, 'stylize.db'));
@@ -32,13 +32,13 @@ it('upgrades a schema 3 database to 6: engine_crashes added, counted from 0, ide
   expect(columns(dir)).not.toContain('engine_crashes');
 
   const db = openDatabase(dir);
-  expect(db.pragma('user_version', { simple: true })).toBe(6);
+  expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
   const store = new JobStore(db);
   expect(store.engineCrashed('old')).toBe(1);
   expect(store.engineCrashed('old')).toBe(2);
   expect(store.engineCrashed('missing')).toBe(0);
   db.close();
-  // Already at 6: opening again keeps the count.
+  // Already up to date: opening again keeps the count.
   const again = openDatabase(dir);
   expect(new JobStore(again).engineCrashed('old')).toBe(3);
   again.close();

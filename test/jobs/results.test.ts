@@ -1,5 +1,5 @@
 // A completed job's result stays in the database until an adapter confirms it was posted (a
-// restarted service announces it again until then), retention removes it with the inputs, a
+// restarted service announces it again until then; a failure likewise), retention removes it with the inputs, a
 // service that is shutting down refuses new jobs with "restarting", and a schema 2 database is
 // upgraded in place. Real engine worker process, 16 px, a few steps.
 import path from 'node:path';
@@ -90,6 +90,36 @@ describe('results that survive a restart', () => {
     await svc.stop();
   }, 120_000);
 
+  it('announces an unconfirmed failure again at the next start, with its reason, and no more once confirmed', async () => {
+    const dir = path.join(tmp.dir, 'failure');
+    let svc = open(dir);
+    let rec = recordEvents(svc);
+    await svc.start();
+    // 16×8 is too small for the gatys preset's deepest layers: the engine fails the job.
+    const j = job(svc.submit({ owner: owner('a'), inputs: { content: await makePng(16, 8, 3), styles: inputs.styles }, options: { size: 16, steps: 2, preset: 'gatys' } }));
+    const failed = (await rec.waitEnd(j.id)).event;
+    expect(failed).toEqual({ type: 'failed', reason: expect.stringMatching(/16×8 px/) });
+    expect(rows(dir, 'SELECT failure_posted_at FROM jobs WHERE id = ?', j.id)).toEqual([{ failure_posted_at: null }]);
+    await svc.stop();
+
+    svc = open(dir);
+    rec = recordEvents(svc);
+    await svc.start();
+    const again = await rec.waitFor((e) => e.job.id === j.id && e.event.type === 'failed');
+    expect(again.event).toEqual({ ...failed, afterRestart: true });
+    expect(again.job.state).toBe('failed');
+    svc.confirmDelivered(j.id);
+    await svc.stop();
+    expect(rows(dir, 'SELECT failure_posted_at > 0 AS posted FROM jobs WHERE id = ?', j.id)).toEqual([{ posted: 1 }]);
+
+    svc = open(dir);
+    rec = recordEvents(svc);
+    await svc.start();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(rec.of(j.id)).toEqual([]);
+    await svc.stop();
+  }, 120_000);
+
   it('keeps a sheet result with its summary and report until confirmed, too', async () => {
     const dir = path.join(tmp.dir, 'sheet');
     let svc = open(dir);
@@ -152,4 +182,29 @@ describe('results that survive a restart', () => {
     await open(dir).stop();
     expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
   });
+
+  it('upgrades a schema 6 database (schema 7): failures finished before it count as posted, a queued job keeps NULL', async () => {
+    const dir = path.join(tmp.dir, 'schema6');
+    const svc = open(dir);
+    const kept = job(svc.submit({ owner: owner('a'), inputs, options: { size: 16, steps: 2 } }));
+    const old = job(svc.submit({ owner: owner('b'), inputs, options: { size: 16, steps: 2 } }));
+    await svc.stop();
+    const raw = new Database(path.join(dir, 'stylize.db'));
+    raw.prepare("UPDATE jobs SET state = 'failed', finished_at = 1234, error = 'old news' WHERE id = ?").run(old.id);
+    raw.exec('ALTER TABLE jobs DROP COLUMN failure_posted_at');
+    raw.pragma('user_version = 6');
+    raw.close();
+    const upgraded = open(dir);
+    const rec = recordEvents(upgraded);
+    await upgraded.start();
+    await rec.waitFor((e) => e.job.id === kept.id && e.event.type === 'completed');
+    expect(rec.of(old.id)).toEqual([]);
+    await upgraded.stop();
+    expect(rows(dir, 'SELECT id, failure_posted_at FROM jobs ORDER BY seq')).toEqual([
+      { id: kept.id, failure_posted_at: null },
+      { id: old.id, failure_posted_at: 1234 },
+    ]);
+    expect(rows(dir, 'PRAGMA user_version')).toEqual([{ user_version: SCHEMA_VERSION }]);
+  }, 120_000);
 });
+

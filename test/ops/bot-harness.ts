@@ -89,11 +89,11 @@ export const inThread = (threadId: string) => (r: RecordedRequest) => r.path.sta
  */
 export async function askStylize(
   fake: FakeDiscord,
-  o: { size: number; steps: number; extra?: SlashOption[] },
+  o: { size: number; steps: number; extra?: SlashOption[]; contentSize?: { width: number; height: number } },
 ): Promise<{ interaction: ReturnType<FakeDiscord['slashCommand']>; threadId: string }> {
-  const png = async (name: string, seed: number) =>
-    fake.addAttachment({ filename: name, contentType: 'image/png', data: await makePng(32, 32, seed), width: 32, height: 32 });
-  const content = await png('content.png', 1);
+  const png = async (name: string, seed: number, { width, height } = { width: 32, height: 32 }) =>
+    fake.addAttachment({ filename: name, contentType: 'image/png', data: await makePng(width, height, seed), width, height });
+  const content = await png('content.png', 1, o.contentSize);
   const style = await png('style.png', 2);
   const interaction = fake.slashCommand(
     'stylize',
@@ -109,6 +109,16 @@ export async function askStylize(
   );
   await fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${fake.appId}/${interaction.token}/messages/@original`, 30_000, 'the reply');
   return { interaction, threadId: interaction.originalMessageId! };
+}
+
+/** jobs.failure_posted_at of a job in a bot's data directory, read as another process would (undefined: no such job). */
+export function failurePostedAt(dataDir: string, jobId: string): number | null | undefined {
+  const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT failure_posted_at AS at FROM jobs WHERE id = ?').get(jobId) as { at: number | null } | undefined)?.at;
+  } finally {
+    db.close();
+  }
 }
 
 /** job_results.delivered_at of a job in a bot's data directory, read as another process would (undefined: no result row). */

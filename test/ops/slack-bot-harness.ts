@@ -9,7 +9,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { baseEnv, freePort, startMain, until, type BotProcess } from '../../scripts/lib/bot-process.ts';
 import { FakeSlack } from '../../scripts/lib/fakes/slack/index.ts';
 import { writeRandomWeightsFile } from '../../scripts/lib/random-weights.ts';
-import { deliveredAt } from './bot-harness.ts';
+import { deliveredAt, failurePostedAt } from './bot-harness.ts';
 
 export const MANIFEST = JSON.parse(readFileSync(new URL('../../src/slack/manifest.json', import.meta.url), 'utf8')) as {
   oauth_config: { scopes: { bot: string[] } };
@@ -30,6 +30,8 @@ export interface SlackBotHarness {
   stop(bot: BotProcess): Promise<void>;
   /** job_results.delivered_at of a job, read as another process would. */
   deliveredAt(jobId: string): number | null | undefined;
+  /** jobs.failure_posted_at of a job, read as another process would. */
+  failurePostedAt(jobId: string): number | null | undefined;
 }
 
 /** Registers the file's beforeAll/afterAll; the returned harness is usable inside tests. */
@@ -61,6 +63,7 @@ export function useSlackBotHarness(tmpPrefix: string, user: { id: string; name: 
       }
     },
     deliveredAt: (jobId) => deliveredAt(path.join(h.dir, 'data'), jobId),
+    failurePostedAt: (jobId) => failurePostedAt(path.join(h.dir, 'data'), jobId),
   };
   beforeAll(async () => {
     h.dir = mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
