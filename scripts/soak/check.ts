@@ -140,7 +140,8 @@ function slackEndings(slack: FakeSlack, ids: Set<string>, endings: Map<string, E
       e.at = lastCall(id) || undefined;
       endings.set(id, e);
     }
-    if (!/ failed: /.test(m.text)) continue;
+    // The job's first message is edited to say "… failed: why" too: a status, not a second ending.
+    if (!/ failed: /.test(m.text) || m.metadata?.event_payload.role === 'root') continue;
     const text = JSON.stringify([m.blocks, m.metadata]);
     const id = typeof metaId === 'string' ? metaId : [...ids].find((x) => text.includes(x));
     if (!id) continue;

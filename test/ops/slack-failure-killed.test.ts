@@ -2,10 +2,13 @@
 // (chat.postMessage runs) but the bot is killed (SIGKILL) before it hears back, so the posting is
 // never recorded. The restarted bot announces the failure again (afterRestart); it must find the
 // message in the thread by its metadata, record it as posted and not post it a second time.
+import path from 'node:path';
 import { expect, it } from 'vitest';
 import { until } from '../../scripts/lib/bot-process.ts';
 import { SlackRequests, SocketTransport } from '../../scripts/lib/fakes/slack/index.ts';
+import { FakeDiscord } from '../../scripts/lib/fakes/discord/index.ts';
 import { makePng } from '../../scripts/lib/png.ts';
+import { check } from '../../scripts/soak/check.ts';
 import { useSlackBotHarness } from './slack-bot-harness.ts';
 
 const USER = 'U0FAIL001';
@@ -47,4 +50,14 @@ it('a failure Slack took just before the bot was killed is not posted again afte
   expect(third.logs().some((l) => l.msg === REPOSTING)).toBe(false);
   expect(h.slack.calls.slice(callsBefore).filter((c) => c.method === 'chat.postMessage')).toEqual([]);
   expect(failures()).toHaveLength(1);
+
+  // The soak's check reads the thread as one ending: the root edited to "… failed: why" is a status.
+  const discord = await FakeDiscord.start();
+  try {
+    const checked = await check({ dataDir: path.join(h.dir, 'data'), discord, slack: h.slack, slackChannel: CHANNEL, actions: [], badUsers: [], botDown: [] });
+    expect(checked.endings.get(jobId)).toMatchObject({ results: 0, failures: 1 });
+    expect(checked.violations.filter((v) => v.jobId === jobId)).toEqual([]);
+  } finally {
+    await discord.stop();
+  }
 }, 300_000);
