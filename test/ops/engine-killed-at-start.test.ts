@@ -128,9 +128,10 @@ describe('npm start on its local queue, its engine killed while the bot starts',
       async () => {
         if (!alive(b.child)) throw new Error(`the bot exited (${b.child.exitCode}):\n${b.output().slice(-3000)}`);
         const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-        return res?.status === 200;
+        // The bot's log reaches this process through a pipe: its lines can arrive after /readyz answers.
+        return res?.status === 200 && b.logs().some((l) => l.msg === 'engine worker ready');
       },
-      '/readyz 200',
+      '/readyz 200 and the engine ready in the log',
       90_000,
     );
     const logs = b.logs();
