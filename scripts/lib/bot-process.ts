@@ -28,7 +28,17 @@ export function startMain(env: NodeJS.ProcessEnv, cwd: string): BotProcess {
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // 'exit' can come before the last of its output is read: wait for the pipes to close too, but not
+  // for ever (an engine process it left behind holds them until it notices).
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      const timer = setTimeout(() => resolve(code), 2000);
+      child.once('close', () => {
+        clearTimeout(timer);
+        resolve(code);
+      });
+    }),
+  );
   const logs = () =>
     out.split('\n').flatMap((line) => {
       if (!line.startsWith('{')) return [];

@@ -31,7 +31,7 @@ describe('a bot killed after Discord took a failure message but before it heard 
     const second = h.start(h.env(dataDir, port));
     await ready(port);
     await until(() => Boolean(failurePostedAt(dataDir, jobId!)), 'the failure recorded as posted', 30_000);
-    expect(second.logs().some((l) => l.msg === 'the failure was posted before the restart; not posting it again' && l.jobId === jobId)).toBe(true);
+    await until(() => second.logs().some((l) => l.msg === 'the failure was posted before the restart; not posting it again' && l.jobId === jobId), 'the bot saying it found it', 10_000);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
 

@@ -33,7 +33,7 @@ describe('a bot killed after Discord took a result but before it heard back', ()
     const posts = h.fake.requests.filter((r) => inThread(threadId)(r) && isResultPost(r));
     expect(posts).toHaveLength(1);
     expect(h.fake.channelMessages(threadId).filter((m) => m.attachments.some((a) => a.filename.startsWith('stylized')))).toHaveLength(1);
-    expect(second.logs().some((l) => l.msg === 'the result was posted before the restart; not posting it again' && l.jobId === jobId)).toBe(true);
+    await until(() => second.logs().some((l) => l.msg === 'the result was posted before the restart; not posting it again' && l.jobId === jobId), 'the bot saying it found it', 10_000);
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
