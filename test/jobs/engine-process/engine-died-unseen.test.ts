@@ -44,8 +44,10 @@ it('messages to an engine that died unseen: a crash, a cancel or a stop like any
   try {
     // The job's run message is the first write after the death.
     await engine.start();
+    // Made first: anything awaited between the kill and the run would let the exit be seen.
+    const crashing = await job('crashed', 2);
     killUnseen(engine.pid!);
-    expect(await engine.run(await job('crashed', 2), quiet)).toEqual({ kind: 'crashed', how: 'signal SIGKILL' });
+    expect(await engine.run(crashing, quiet)).toEqual({ kind: 'crashed', how: 'signal SIGKILL' });
 
     // Started again by itself; a cancel written after the death still ends the job as cancelled.
     await engine.start();
