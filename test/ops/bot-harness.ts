@@ -111,22 +111,18 @@ export async function askStylize(
   return { interaction, threadId: interaction.originalMessageId! };
 }
 
-/** jobs.failure_posted_at of a job in a bot's data directory, read as another process would (undefined: no such job). */
-export function failurePostedAt(dataDir: string, jobId: string): number | null | undefined {
+/** A time column of a job's row in a bot's data directory, read as another process would (undefined: no row). */
+function timeOf(dataDir: string, sql: string, jobId: string): number | null | undefined {
   const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true, fileMustExist: true });
   try {
-    return (db.prepare('SELECT failure_posted_at AS at FROM jobs WHERE id = ?').get(jobId) as { at: number | null } | undefined)?.at;
+    return (db.prepare(sql).get(jobId) as { at: number | null } | undefined)?.at;
   } finally {
     db.close();
   }
 }
 
-/** job_results.delivered_at of a job in a bot's data directory, read as another process would (undefined: no result row). */
-export function deliveredAt(dataDir: string, jobId: string): number | null | undefined {
-  const db = new Database(path.join(dataDir, 'stylize.db'), { readonly: true, fileMustExist: true });
-  try {
-    return (db.prepare('SELECT delivered_at AS at FROM job_results WHERE job_id = ?').get(jobId) as { at: number | null } | undefined)?.at;
-  } finally {
-    db.close();
-  }
-}
+/** jobs.failure_posted_at of a job (undefined: no such job). */
+export const failurePostedAt = (dataDir: string, jobId: string) => timeOf(dataDir, 'SELECT failure_posted_at AS at FROM jobs WHERE id = ?', jobId);
+
+/** job_results.delivered_at of a job (undefined: no result row). */
+export const deliveredAt = (dataDir: string, jobId: string) => timeOf(dataDir, 'SELECT delivered_at AS at FROM job_results WHERE job_id = ?', jobId);
