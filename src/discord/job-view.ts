@@ -24,7 +24,7 @@ import {
 } from './discord-io.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, jobTag, parseJobTag, readDiscordMeta, type DiscordJobMeta } from './job-meta.ts';
 import { gridButtons } from './grid-buttons.ts';
-import { cancelRow, finishedProgressMessage, mention, progressMessage, resultButtons, resultFileBase, resultMessage, type LiveState } from './messages.ts';
+import { cancelCustomId, cancelRow, finishedProgressMessage, mention, progressMessage, resultButtons, resultFileBase, resultMessage, type LiveState } from './messages.ts';
 import { UploadTooLargeError, fitForUpload } from './upload-fit.ts';
 
 interface JobState {
@@ -42,6 +42,11 @@ interface JobState {
   timer?: NodeJS.Timeout;
   fallbackTimer?: NodeJS.Timeout;
   finished: boolean;
+  /**
+   * A job from before this process started with no progress message on record: the bot may have
+   * died after Discord took it but before it heard back, so it is looked for before posting one.
+   */
+  progressUnknown: boolean;
   /** The command's interaction, kept in memory only: the way in where the bot cannot post. */
   interaction?: { applicationId: string; token: string; expiresAt: number };
 }
@@ -184,7 +189,9 @@ export class DiscordJobView {
       flushQueued: false,
       lastEditAt: 0,
       finished: false,
+      progressUnknown: false,
     };
+    t.progressUnknown = !t.meta?.progressMessageId && job.createdAt < this.createdAt;
     this.tracked.set(job.id, t);
     if (t.meta) this.indexMeta(t.meta, job.id);
     if (t.meta?.postChannelId) {
@@ -300,6 +307,7 @@ export class DiscordJobView {
     }
     t.lastEditAt = Date.now();
     try {
+      await this.adoptProgressMessage(t);
       if (meta.progressMessageId) {
         await this.edit(t, meta.progressMessageId, { content, components: cancelRow(t.job.id), files, replaceAttachments: Boolean(files) });
       } else {
@@ -352,6 +360,7 @@ export class DiscordJobView {
     const content = finishedProgressMessage(t.job, event);
     t.lastEditAt = Date.now();
     try {
+      await this.adoptProgressMessage(t);
       if (meta.progressMessageId) {
         await this.edit(t, meta.progressMessageId, { content, components: [], replaceAttachments: true });
       } else if (event.type === 'cancelled') {
@@ -492,6 +501,39 @@ export class DiscordJobView {
     }
     this.deps.jobs.confirmDelivered(t.job.id);
     return true;
+  }
+
+  /** A job from before the restart with no progress message on record takes up the one it may have (once). */
+  private async adoptProgressMessage(t: JobState): Promise<void> {
+    if (t.meta!.progressMessageId || !t.progressUnknown) return;
+    t.progressUnknown = false;
+    const found = await this.progressPostedBeforeRestart(t);
+    if (!found) return;
+    t.meta!.progressMessageId = found;
+    this.rememberMessage(found, t.job.id);
+    this.persist(t);
+  }
+
+  /**
+   * The progress message of a job from before the restart, posted by a bot that died before it
+   * heard back: the bot's message with the job's tag and its Cancel button among the channel's
+   * latest messages. Undefined when there is none or the lookup fails (a new one is posted: a
+   * stale message is better than none).
+   */
+  private async progressPostedBeforeRestart(t: JobState): Promise<string | undefined> {
+    const meta = t.meta!;
+    if (meta.viaWebhook || !meta.postChannelId) return undefined;
+    const cancel = cancelCustomId(t.job.id);
+    const hasCancel = (m: APIMessage) => (m.components ?? []).some((row) => 'components' in row && row.components.some((c) => 'custom_id' in c && c.custom_id === cancel));
+    try {
+      const recent = await this.deps.io.recentMessages(meta.postChannelId);
+      const found = recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && hasCancel(m));
+      if (found) this.log.info({ jobId: t.job.id, messageId: found.id }, 'the progress message was posted before the restart; editing it');
+      return found?.id;
+    } catch (e) {
+      this.log.warn({ jobId: t.job.id, err: describeError(e) }, 'could not look for a progress message posted before the restart; posting one');
+      return undefined;
+    }
   }
 
   private async sendQuietly(t: JobState, content: string, mentionUsers: string[]): Promise<void> {

@@ -1,4 +1,5 @@
-// A job's ending (its result, or its failure message) posted once across a kill. The soak's duplicate
+// A job's messages posted once across a kill: its ending (result or failure message) and its
+// progress message. The soak's duplicate
 // result (seed 404, local queue): the bot was killed after Discord had taken a job's result but
 // before it heard back and recorded it as posted; the restarted bot posted it again. Failures are
 // owed the same way. Replayed with the real bot process: the fake Discord carries out the POST but
@@ -69,4 +70,36 @@ describe('a bot killed after Discord took a job ending but before it heard back'
       expect(h.fake.channelMessages(threadId).filter((m) => ending.isPost({ body: m, files: m.attachments.map((a) => ({ name: a.filename })) }))).toHaveLength(1);
     });
   }
+
+  it('progress: the restarted bot edits the progress message Discord took before the kill instead of posting a second one', async () => {
+    const dataDir = path.join(h.dir, 'data-progress');
+    const port = await freePort();
+    const first = h.start(h.env(dataDir, port));
+    await ready(port);
+    const hasCancel = (r: { body: unknown }) => JSON.stringify((r.body as { components?: unknown }).components ?? []).includes('"custom_id":"stylize:cancel:');
+    h.fake.holdNext('POST', /^\/channels\/\d+\/messages$/, 1, hasCancel);
+
+    const { threadId } = await askStylize(h.fake, { size: 32, steps: 2 });
+    const isProgressPost = (r: RecordedRequest) => r.method === 'POST' && inThread(threadId)(r) && hasCancel(r);
+    const held = await h.fake.waitFor((r) => r.held === true && isProgressPost(r), 60_000, 'the progress post, held');
+    const jobId = /-# job `([\w-]+)`/.exec(String(body(held).content))?.[1];
+    expect(jobId).toBeDefined();
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    const second = h.start(h.env(dataDir, port));
+    await ready(port);
+    await until(() => Boolean(deliveredAt(dataDir, jobId!)), 'the result recorded as posted', 60_000);
+    const tagged = () => h.fake.channelMessages(threadId).filter((m) => m.content.includes(`-# job \`${jobId}\``));
+    // The one progress message, finished (no Cancel button left), and the result: nothing else.
+    await until(() => tagged().some((m) => /✅ Finished in /.test(m.content)), 'the progress message finished', 10_000);
+    expect(h.fake.requests.filter(isProgressPost)).toHaveLength(1);
+    const progress = tagged().filter((m) => !m.attachments.some((a) => a.filename.startsWith('stylized')));
+    expect(progress).toHaveLength(1);
+    expect(progress[0]!.components ?? []).toEqual([]);
+    await until(() => second.logs().some((l) => l.msg === 'the progress message was posted before the restart; editing it' && l.jobId === jobId), 'the bot saying it found it', 10_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
 });
+
