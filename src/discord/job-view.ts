@@ -173,9 +173,10 @@ export class DiscordJobView {
     if (existing) return existing;
     let markReady = () => {};
     const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const meta = readDiscordMeta(job);
     const t: JobState = {
       job,
-      meta: readDiscordMeta(job),
+      meta,
       ready,
       markReady: () => {
         t.isReady = true;
@@ -189,9 +190,8 @@ export class DiscordJobView {
       flushQueued: false,
       lastEditAt: 0,
       finished: false,
-      progressUnknown: false,
+      progressUnknown: !meta?.progressMessageId && job.createdAt < this.createdAt,
     };
-    t.progressUnknown = !t.meta?.progressMessageId && job.createdAt < this.createdAt;
     this.tracked.set(job.id, t);
     if (t.meta) this.indexMeta(t.meta, job.id);
     if (t.meta?.postChannelId) {
@@ -478,24 +478,15 @@ export class DiscordJobView {
    * that fails posts it again: twice is better than never.
    */
   private async postedBeforeRestart(t: JobState, what: 'result' | 'failure'): Promise<boolean> {
-    const meta = t.meta!;
-    if (meta.viaWebhook || !meta.postChannelId) return false;
     const file = new RegExp(`^${resultFileBase(t.job)}\\.(png|jpg)$`);
     const failure = `your ${jobTitle(t.job)} failed: `;
     const isIt = (m: APIMessage) => (what === 'result' ? m.attachments.some((a) => file.test(a.filename)) : m.content.includes(failure));
-    let posted: APIMessage | undefined;
-    try {
-      const recent = await this.deps.io.recentMessages(meta.postChannelId);
-      posted = recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && isIt(m));
-    } catch (e) {
-      this.log.warn({ jobId: t.job.id, err: describeError(e) }, `could not look for a ${what} posted before the restart; posting it`);
-      return false;
-    }
+    const posted = await this.findOwnRecent(t, isIt, `a ${what}`, 'posting it');
     if (!posted) return false;
     this.log.info({ jobId: t.job.id, messageId: posted.id }, `the ${what} was posted before the restart; not posting it again`);
     if (what === 'result') {
-      meta.resultMessageId = posted.id;
-      meta.delivered = true;
+      t.meta!.resultMessageId = posted.id;
+      t.meta!.delivered = true;
       this.rememberMessage(posted.id, t.job.id);
       this.persist(t);
     }
@@ -503,35 +494,37 @@ export class DiscordJobView {
     return true;
   }
 
-  /** A job from before the restart with no progress message on record takes up the one it may have (once). */
+  /**
+   * A job from before the restart with no progress message on record takes up the one a bot that
+   * died before it heard back may have posted: its message with the job's Cancel button (once).
+   * None found: a new one is posted (a stale message is better than none).
+   */
   private async adoptProgressMessage(t: JobState): Promise<void> {
     if (t.meta!.progressMessageId || !t.progressUnknown) return;
     t.progressUnknown = false;
-    const found = await this.progressPostedBeforeRestart(t);
+    const cancel = cancelCustomId(t.job.id);
+    const hasCancel = (m: APIMessage) => (m.components ?? []).some((row) => 'components' in row && row.components.some((c) => 'custom_id' in c && c.custom_id === cancel));
+    const found = await this.findOwnRecent(t, hasCancel, 'a progress message', 'posting one');
     if (!found) return;
-    t.meta!.progressMessageId = found;
-    this.rememberMessage(found, t.job.id);
+    this.log.info({ jobId: t.job.id, messageId: found.id }, 'the progress message was posted before the restart; editing it');
+    t.meta!.progressMessageId = found.id;
+    this.rememberMessage(found.id, t.job.id);
     this.persist(t);
   }
 
   /**
-   * The progress message of a job from before the restart, posted by a bot that died before it
-   * heard back: the bot's message with the job's tag and its Cancel button among the channel's
-   * latest messages. Undefined when there is none or the lookup fails (a new one is posted: a
-   * stale message is better than none).
+   * The bot's own message with the job's tag that `matches`, among the job channel's latest
+   * messages. Undefined when there is none, when the job answers through its interaction, or when
+   * the lookup fails (then what `otherwise` says is done again).
    */
-  private async progressPostedBeforeRestart(t: JobState): Promise<string | undefined> {
+  private async findOwnRecent(t: JobState, matches: (m: APIMessage) => boolean, what: string, otherwise: string): Promise<APIMessage | undefined> {
     const meta = t.meta!;
     if (meta.viaWebhook || !meta.postChannelId) return undefined;
-    const cancel = cancelCustomId(t.job.id);
-    const hasCancel = (m: APIMessage) => (m.components ?? []).some((row) => 'components' in row && row.components.some((c) => 'custom_id' in c && c.custom_id === cancel));
     try {
       const recent = await this.deps.io.recentMessages(meta.postChannelId);
-      const found = recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && hasCancel(m));
-      if (found) this.log.info({ jobId: t.job.id, messageId: found.id }, 'the progress message was posted before the restart; editing it');
-      return found?.id;
+      return recent.find((m) => m.author.bot && parseJobTag(m.content) === t.job.id && matches(m));
     } catch (e) {
-      this.log.warn({ jobId: t.job.id, err: describeError(e) }, 'could not look for a progress message posted before the restart; posting one');
+      this.log.warn({ jobId: t.job.id, err: describeError(e) }, `could not look for ${what} posted before the restart; ${otherwise}`);
       return undefined;
     }
   }
