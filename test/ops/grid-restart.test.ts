@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parseJobTag } from '../../src/discord/job-meta.ts';
 import type { BotProcess } from '../../scripts/lib/bot-process.ts';
 import type { RecordedRequest } from '../../scripts/lib/fakes/discord/index.ts';
-import { body, freePort, inThread, ready, useBotHarness } from './bot-harness.ts';
+import { askStylize, body, freePort, inThread, ready, useBotHarness } from './bot-harness.ts';
 
 const h = useBotHarness('stylize-grid-restart-');
 
@@ -46,22 +46,7 @@ async function configureGrid(): Promise<void> {
 
 /** Alice's `/stylize grid:true` of a 48×48 photo and a 32×32 style at 48 px; returns its thread, job and progress message. */
 async function askGrid(): Promise<{ threadId: string; jobId: string; progressId: string }> {
-  const content = await h.attachment('cat.png', 1, 48);
-  const style = await h.attachment('waves.png', 2, 32);
-  const i = h.fake.slashCommand(
-    'stylize',
-    [
-      { name: 'content', type: T.Attachment, value: content.id },
-      { name: 'style', type: T.Attachment, value: style.id },
-      { name: 'size', type: T.Integer, value: 48 },
-      { name: 'steps', type: T.Integer, value: 2 },
-      { name: 'grid', type: T.Boolean, value: true },
-    ],
-    { user: h.fake.alice },
-    [content, style],
-  );
-  await h.fake.waitFor((r) => r.method === 'PATCH' && r.path === `/webhooks/${h.fake.appId}/${i.token}/messages/@original`, 30_000, 'the reply');
-  const threadId = i.originalMessageId!;
+  const { threadId } = await askStylize(h.fake, { size: 48, steps: 2, contentSize: { width: 48, height: 48 }, extra: [{ name: 'grid', type: T.Boolean, value: true }] });
   const progress = await h.fake.waitFor((r) => r.method === 'POST' && inThread(threadId)(r) && parseJobTag(text(r)) !== undefined, 30_000, 'the progress message');
   return { threadId, jobId: parseJobTag(text(progress))!, progressId: responseId(progress) };
 }
