@@ -61,10 +61,13 @@ async function finishesWithOneRoot(root: FakeMessage, where: 'thread' | 'channel
   return bot;
 }
 
+/** A job asked for by mentioning the bot with two images (the root then opens a thread). */
+const byMention = async (requests: SlackRequests, seed: number): Promise<void> => {
+  await requests.mention({ user: USER, channel: CHANNEL, text: 'size=16 steps=2', files: await images(seed) });
+};
+
 it('a mention whose root Slack posted just before the bot was killed keeps that one root (its thread)', async () => {
-  const root = await killedAfterRoot(async (requests, seed) => {
-    await requests.mention({ user: USER, channel: CHANNEL, text: 'size=16 steps=2', files: await images(seed) });
-  }, 3);
+  const root = await killedAfterRoot(byMention, 3);
   expect(root.thread_ts).toBeDefined();
   await finishesWithOneRoot(root, 'thread');
 }, 400_000);
@@ -82,9 +85,7 @@ it('a modal job whose root Slack posted in the channel just before the kill keep
 }, 400_000);
 
 it('when the root cannot be looked for after the restart, it is posted again rather than the job left without messages', async () => {
-  const root = await killedAfterRoot(async (requests, seed) => {
-    await requests.mention({ user: USER, channel: CHANNEL, text: 'size=16 steps=2', files: await images(seed) });
-  }, 7);
+  const root = await killedAfterRoot(byMention, 7);
   const jobId = String(root.metadata!.event_payload.job_id);
   const threadTs = root.thread_ts!;
   h.slack.failing.set('conversations.replies', 'missing_scope');
