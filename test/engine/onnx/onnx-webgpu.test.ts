@@ -1,7 +1,8 @@
 // The loss graph on onnx-webgpu against onnx-cpu: losses and gradients in all three modes, both
 // poolings, an odd size, and a short stylize run. Where no GPU is present, Mesa's software Vulkan
 // driver (lavapipe, which .ci/run installs) runs it; where no Vulkan driver can be had at all these
-// tests skip and say why.
+// tests skip and say why, except under .ci/run with a driver installed (STYLIZE_TEST_REQUIRE_WEBGPU=1),
+// where onnx-webgpu not starting fails.
 //
 // Few layer choices on purpose: each one is two WebGPU sessions, and their first evaluation compiles
 // shaders (seconds on lavapipe). The channel counts are multiples of 4, as all of VGG-19's are:
@@ -38,7 +39,14 @@ function expectLossesClose(a: Losses, b: Losses, what: string): void {
   }
 }
 
-if (why) {
+if (why && process.env.STYLIZE_TEST_REQUIRE_WEBGPU === '1') {
+  // .ci/run sets it once a Vulkan driver is installed: there a skip would hide a broken provider.
+  describe('onnx-webgpu against onnx-cpu', () => {
+    it('starts, a Vulkan driver being installed', () => {
+      throw new Error(`onnx-webgpu cannot start although a Vulkan driver is installed: ${why}`);
+    });
+  });
+} else if (why) {
   const reason = `onnx-webgpu cannot start here (${why}); .ci/run installs Mesa's software Vulkan driver`;
   // Printed as well: the default reporter does not show skipped tests' names.
   console.warn(`test/engine/onnx/onnx-webgpu.test.ts skipped: ${reason}`);
